@@ -1,0 +1,211 @@
+//! The `logscrub` command: turns parsed arguments into a run and an exit code.
+//!
+//! Exit codes: 0 ok (a closed stdout included), 1 runtime failure, 2 usage
+//! or rule error.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, RuleArgs, RunArgs};
+use crate::engine::{Engine, EngineHandle, LoadOptions};
+use crate::pipeline::{self, PipelineOptions, Sink, Source};
+use crate::rules::examples;
+use crate::sink::WriterSink;
+use crate::source::ReaderSource;
+use crate::stats::Counts;
+
+/// Exit code for success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code for a failure while running (I/O).
+pub const EXIT_FAILURE: i32 = 1;
+/// Exit code for bad usage or bad rules.
+pub const EXIT_USAGE: i32 = 2;
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    match cli.command {
+        Some(Command::Check { paths, rules }) => check(&rules, paths),
+        Some(Command::Rules { rules }) => list_rules(&rules),
+        None => filter(&cli.rules, &cli.run),
+    }
+}
+
+/// Builds [`LoadOptions`] from the rule flags; errors are usage errors.
+pub fn load_options(args: &RuleArgs, max_line_bytes: usize) -> Result<LoadOptions, String> {
+    let hmac_key = match &args.hmac_key_file {
+        Some(path) => Some(read_key(path)?),
+        None => std::env::var_os("LOGSCRUB_HMAC_KEY").map(|k| k.into_encoded_bytes()),
+    };
+    if hmac_key.as_ref().is_some_and(|k| k.len() < 16) {
+        return Err("the HMAC key is shorter than 16 bytes; use at least 32 random bytes".into());
+    }
+    Ok(LoadOptions {
+        builtin: !args.no_default_rules,
+        paths: args.rules.clone(),
+        hmac_key,
+        max_line_bytes,
+    })
+}
+
+fn read_key(path: &Path) -> Result<Vec<u8>, String> {
+    let mut key = std::fs::read(path)
+        .map_err(|e| format!("cannot read --hmac-key-file {}: {e}", path.display()))?;
+    while key.last().is_some_and(|b| b.is_ascii_whitespace()) {
+        key.pop();
+    }
+    Ok(key)
+}
+
+/// Loads the engine or prints why not (exit code 2).
+pub fn load_engine(opts: &LoadOptions) -> Result<Engine, i32> {
+    Engine::load(opts).map_err(|errors| {
+        eprintln!("{errors}");
+        eprintln!(
+            "logscrub: {} rule error(s); fix them and run `logscrub check` to verify",
+            errors.0.len()
+        );
+        EXIT_USAGE
+    })
+}
+
+fn check(args: &RuleArgs, paths: Vec<std::path::PathBuf>) -> i32 {
+    let mut args = args.clone();
+    args.rules.extend(paths);
+    let opts = match load_options(&args, crate::engine::DEFAULT_MAX_LINE_BYTES) {
+        Ok(o) => o,
+        Err(e) => return usage(&e),
+    };
+    let engine = match load_engine(&opts) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let report = examples::run_all(&engine, &opts);
+    for failure in &report.failures {
+        eprintln!("{failure}");
+    }
+    println!(
+        "{} rules, {} examples, {} failed",
+        engine.rules().len(),
+        report.examples,
+        report.failures.len()
+    );
+    if report.failures.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_USAGE
+    }
+}
+
+fn list_rules(args: &RuleArgs) -> i32 {
+    let opts = match load_options(args, crate::engine::DEFAULT_MAX_LINE_BYTES) {
+        Ok(o) => o,
+        Err(e) => return usage(&e),
+    };
+    let engine = match load_engine(&opts) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let mut out = io::stdout().lock();
+    for info in engine.rules() {
+        if writeln!(out, "{:<32} {:<20} {}", info.id, info.category, info.origin).is_err() {
+            break;
+        }
+    }
+    EXIT_OK
+}
+
+fn usage(message: &str) -> i32 {
+    eprintln!("logscrub: {message}");
+    EXIT_USAGE
+}
+
+/// The default mode: a filter from input to output.
+fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
+    let opts = match load_options(rule_args, run.max_line_bytes) {
+        Ok(o) => o,
+        Err(e) => return usage(&e),
+    };
+    if run.threads == Some(0) {
+        return usage("--threads must be at least 1");
+    }
+    let engine = match load_engine(&opts) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let popts = PipelineOptions {
+        threads: run.threads.unwrap_or(PipelineOptions::default().threads),
+        ..PipelineOptions::default()
+    };
+    let mut source: Box<dyn Source> = match &run.input {
+        Some(path) => match File::open(path) {
+            Ok(f) => Box::new(ReaderSource::new(f, popts.batch_bytes, opts.max_line_bytes)),
+            Err(e) => return usage(&format!("cannot open input {}: {e}", path.display())),
+        },
+        None => Box::new(ReaderSource::new(
+            io::stdin(),
+            popts.batch_bytes,
+            opts.max_line_bytes,
+        )),
+    };
+    let mut sink: Box<dyn Sink> = match &run.output {
+        Some(path) => match File::create(path) {
+            Ok(f) => Box::new(WriterSink::new(f)),
+            Err(e) => return usage(&format!("cannot create output {}: {e}", path.display())),
+        },
+        None => Box::new(WriterSink::new(io::stdout().lock())),
+    };
+    let started = Instant::now();
+    let handle = EngineHandle::new(engine.clone());
+    let result = pipeline::run(&handle, source.as_mut(), sink.as_mut(), &popts, None);
+    let code = match &result {
+        Ok(_) => EXIT_OK,
+        Err(e) if e.is_closed_output() => EXIT_OK,
+        Err(e) => {
+            eprintln!("logscrub: {e}");
+            EXIT_FAILURE
+        }
+    };
+    if run.stats {
+        if let Ok(counts) = &result {
+            print_stats(&engine, counts, started.elapsed().as_secs_f64());
+        }
+    }
+    code
+}
+
+/// Writes the `--stats` summary to stderr: counts only, never values.
+pub fn print_stats(engine: &Engine, c: &Counts, secs: f64) {
+    let mb = c.bytes_in as f64 / 1e6;
+    let mut err = io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "logscrub: {} records, {} bytes in, {} bytes out, {:.3} s, {:.1} MB/s",
+        c.records,
+        c.bytes_in,
+        c.bytes_out,
+        secs,
+        if secs > 0.0 { mb / secs } else { 0.0 }
+    );
+    let _ = writeln!(err, "logscrub: {} records redacted, {} redactions, {} dropped, {} format fallbacks, {} oversize", c.redacted_records, c.redactions(), c.dropped, c.fallbacks, c.oversize);
+    let mut by_category: std::collections::BTreeMap<&str, u64> = Default::default();
+    for (info, &n) in engine.rules().iter().zip(&c.per_rule) {
+        if n > 0 {
+            let _ = writeln!(err, "logscrub: rule {} ({}): {n}", info.id, info.category);
+            *by_category.entry(info.category.as_str()).or_default() += n;
+        }
+    }
+    for (cat, n) in by_category {
+        let _ = writeln!(err, "logscrub: category {cat}: {n}");
+    }
+}

@@ -1,0 +1,194 @@
+//! The compiled, immutable rule set and the per-thread scrubber that applies it.
+//!
+//! Data flow: `rules::load` -> `rules::compile` -> [`Engine`] (shared, read
+//! only) -> one [`Scrubber`] per worker thread (owns all scratch memory) ->
+//! `Scrubber::scrub` turns one record into its redacted bytes.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use crate::rules::{self, RuleErrors};
+use crate::stats::Counts;
+
+/// Where rules come from and the limits the engine enforces.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Include the rule packs built into the binary.
+    pub builtin: bool,
+    /// Rule files or folders of `*.toml` files, loaded after the built-ins;
+    /// a rule with an id that already exists replaces it.
+    pub paths: Vec<PathBuf>,
+    /// Key for `pseudonym` actions (HMAC-SHA256).
+    pub hmac_key: Option<Vec<u8>>,
+    /// Records longer than this are replaced by a marker, never passed on.
+    pub max_line_bytes: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            builtin: true,
+            paths: Vec::new(),
+            hmac_key: None,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+        }
+    }
+}
+
+/// Default for `--max-line-bytes`: 1 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Public description of one compiled rule, for stats and metrics.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub id: String,
+    pub category: String,
+    /// `file:line` the rule was defined at (`builtin:NAME.toml:LINE` for built-ins).
+    pub origin: String,
+}
+
+/// What happened to one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing matched: the output bytes equal the input bytes.
+    Clean,
+    /// At least one span was replaced.
+    Redacted,
+    /// A `drop_record` rule matched: nothing was written.
+    Dropped,
+}
+
+/// The compiled rule set. Cheap to clone; shared by all workers.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<rules::Compiled>,
+}
+
+impl Engine {
+    /// Loads and compiles rules. All rule errors are reported together.
+    pub fn load(opts: &LoadOptions) -> Result<Engine, RuleErrors> {
+        let specs = rules::load(opts)?;
+        let compiled = rules::compile(specs, opts)?;
+        Ok(Engine {
+            inner: Arc::new(compiled),
+        })
+    }
+
+    /// The rules, in the order used by [`Counts::per_rule`].
+    pub fn rules(&self) -> &[RuleInfo] {
+        &self.inner.infos
+    }
+
+    /// The same engine with every rule but `index` silenced.
+    pub fn only_rule(&self, index: usize) -> Engine {
+        let mut compiled = (*self.inner).clone();
+        compiled.only = Some(index as u32);
+        Engine {
+            inner: Arc::new(compiled),
+        }
+    }
+
+    /// A scrubber with its own scratch space, for one thread.
+    pub fn scrubber(&self) -> Scrubber {
+        Scrubber::new(self.clone())
+    }
+
+    /// Scrubs one record into a new vector: convenient, but allocates.
+    /// Hot paths use a [`Scrubber`] instead.
+    pub fn scrub_to_vec(&self, record: &[u8]) -> (Vec<u8>, Verdict) {
+        let mut s = self.scrubber();
+        let mut out = Vec::with_capacity(record.len());
+        let v = s.scrub(record, &mut out);
+        (out, v)
+    }
+}
+
+/// Applies an [`Engine`] to records; owns the scratch buffers so that the
+/// steady state allocates nothing per record.
+pub struct Scrubber {
+    engine: Engine,
+    scratch: crate::redact::Scratch,
+    counts: Counts,
+}
+
+impl Scrubber {
+    fn new(engine: Engine) -> Scrubber {
+        let n = engine.rules().len();
+        Scrubber {
+            scratch: crate::redact::Scratch::default(),
+            counts: Counts::with_rules(n),
+            engine,
+        }
+    }
+
+    /// The engine this scrubber applies.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Scrubs one record (without its line terminator) and appends the
+    /// result to `out`. Never fails: input that cannot be parsed is scrubbed
+    /// by the stricter text path; a record over the size limit is replaced.
+    pub fn scrub(&mut self, record: &[u8], out: &mut Vec<u8>) -> Verdict {
+        crate::redact::scrub_record(
+            &self.engine.inner,
+            &mut self.scratch,
+            &mut self.counts,
+            record,
+            out,
+        )
+    }
+
+    /// Counters since the last [`Scrubber::take_counts`].
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// Returns the counters and starts new ones.
+    pub fn take_counts(&mut self) -> Counts {
+        let fresh = Counts::with_rules(self.engine.rules().len());
+        std::mem::replace(&mut self.counts, fresh)
+    }
+
+    /// Adds the counters into `total` and zeroes them, without allocating.
+    pub fn drain_counts_into(&mut self, total: &mut Counts) {
+        total.add(&self.counts);
+        self.counts.clear();
+    }
+}
+
+/// A swappable engine: SIGHUP replaces it, workers pick up the new one at the
+/// next batch. Reads are one atomic load unless the generation changed.
+#[derive(Clone)]
+pub struct EngineHandle {
+    shared: Arc<(RwLock<Engine>, AtomicU64)>,
+}
+
+impl EngineHandle {
+    pub fn new(engine: Engine) -> EngineHandle {
+        EngineHandle {
+            shared: Arc::new((RwLock::new(engine), AtomicU64::new(0))),
+        }
+    }
+
+    /// Increments on every [`EngineHandle::replace`].
+    pub fn generation(&self) -> u64 {
+        self.shared.1.load(Ordering::Acquire)
+    }
+
+    /// The engine in force now.
+    pub fn current(&self) -> Engine {
+        self.shared
+            .0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Puts a new engine in force.
+    pub fn replace(&self, engine: Engine) {
+        *self.shared.0.write().unwrap_or_else(|e| e.into_inner()) = engine;
+        self.shared.1.fetch_add(1, Ordering::AcqRel);
+    }
+}

@@ -1,0 +1,12 @@
+//! Finding candidate spans: one multi-pattern regex pass for content rules,
+//! key-name lookup for field rules, and validators for the candidates.
+//!
+//! Sits between the record parsers (which say where values are) and
+//! `redact` (which decides what replaces them).
+
+mod content;
+mod keys;
+pub mod validate;
+
+pub use content::{ContentMatcher, Context};
+pub use keys::{normalize_key, KeyMatcher};

@@ -1,0 +1,5 @@
+//! Where records come from: any byte stream (stdin, a file) cut into records.
+
+mod reader;
+
+pub use reader::ReaderSource;
