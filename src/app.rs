@@ -11,6 +11,7 @@ use std::time::Instant;
 use clap::Parser;
 
 use crate::cli::{Cli, Command, RuleArgs, RunArgs};
+use crate::config::Endpoint;
 use crate::engine::{Engine, EngineHandle, LoadOptions};
 use crate::pipeline::{self, PipelineOptions, Sink, Source};
 use crate::rules::examples;
@@ -147,23 +148,30 @@ fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
         threads: run.threads.unwrap_or(PipelineOptions::default().threads),
         ..PipelineOptions::default()
     };
-    let mut source: Box<dyn Source> = match &run.input {
-        Some(path) => match File::open(path) {
-            Ok(f) => Box::new(ReaderSource::new(f, popts.batch_bytes, opts.max_line_bytes)),
-            Err(e) => return usage(&format!("cannot open input {}: {e}", path.display())),
-        },
-        None => Box::new(ReaderSource::new(
+    let (from, to) = match (
+        Endpoint::parse(run.from.as_deref()),
+        Endpoint::parse(run.to.as_deref()),
+    ) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) => return usage(&format!("--from: {e}")),
+        (_, Err(e)) => return usage(&format!("--to: {e}")),
+    };
+    let mut source: Box<dyn Source> = match &from {
+        Endpoint::Std => Box::new(ReaderSource::new(
             io::stdin(),
             popts.batch_bytes,
             opts.max_line_bytes,
         )),
+        Endpoint::File(_) => return usage("--from file: is not supported yet"),
+        Endpoint::Kafka(_) => return usage("--from kafka:// is not supported yet"),
     };
-    let mut sink: Box<dyn Sink> = match &run.output {
-        Some(path) => match File::create(path) {
+    let mut sink: Box<dyn Sink> = match &to {
+        Endpoint::Std => Box::new(WriterSink::new(io::stdout().lock())),
+        Endpoint::File(path) => match File::options().create(true).append(true).open(path) {
             Ok(f) => Box::new(WriterSink::new(f)),
-            Err(e) => return usage(&format!("cannot create output {}: {e}", path.display())),
+            Err(e) => return usage(&format!("cannot open output {}: {e}", path.display())),
         },
-        None => Box::new(WriterSink::new(io::stdout().lock())),
+        Endpoint::Kafka(_) => return usage("--to kafka:// is not supported yet"),
     };
     let started = Instant::now();
     let handle = EngineHandle::new(engine.clone());

@@ -83,11 +83,59 @@ pub struct RunArgs {
     #[arg(long)]
     pub stats: bool,
 
-    /// Input file (default: stdin).
-    #[arg(long, short = 'i', value_name = "PATH")]
-    pub input: Option<PathBuf>,
+    /// Where records come from: `-` (stdin, the default), `file:PATH`
+    /// (tail a file; globs allowed), or `kafka://HOST:PORT/TOPIC?group=GROUP`.
+    #[arg(long, value_name = "ENDPOINT", env = "LOGSCRUB_FROM")]
+    pub from: Option<String>,
 
-    /// Output file (default: stdout).
-    #[arg(long, short = 'o', value_name = "PATH")]
-    pub output: Option<PathBuf>,
+    /// Where scrubbed records go: `-` (stdout, the default), `file:PATH`
+    /// (append), or `kafka://HOST:PORT/TOPIC`.
+    #[arg(long, value_name = "ENDPOINT", env = "LOGSCRUB_TO")]
+    pub to: Option<String>,
+
+    /// Read settings from a TOML file; flags and LOGSCRUB_* variables win.
+    #[arg(long, value_name = "PATH", env = "LOGSCRUB_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// librdkafka setting passed through to the Kafka clients (repeatable),
+    /// e.g. `-X security.protocol=SASL_SSL`.
+    #[arg(short = 'X', value_name = "KEY=VALUE")]
+    pub kafka_settings: Vec<String>,
+
+    /// Kafka topic that receives records which cannot be scrubbed safely
+    /// (in replaced form). Without it such a record stops the run.
+    #[arg(long, value_name = "TOPIC", env = "LOGSCRUB_DEAD_LETTER_TOPIC")]
+    pub dead_letter_topic: Option<String>,
+
+    /// Serve /healthz, /readyz and /metrics on this address.
+    #[arg(long, value_name = "ADDR", env = "LOGSCRUB_METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
+
+    /// With `--from file:`, start at the beginning of files that have no
+    /// checkpoint yet (default: start at their end).
+    #[arg(long)]
+    pub from_beginning: bool,
+
+    /// Checkpoint file for `--from file:` (default: PATH.logscrub-checkpoint
+    /// next to the first file).
+    #[arg(long, value_name = "PATH", env = "LOGSCRUB_CHECKPOINT")]
+    pub checkpoint: Option<PathBuf>,
+
+    /// Seconds to drain and flush after SIGTERM/SIGINT before exiting.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 10,
+        env = "LOGSCRUB_GRACE_PERIOD"
+    )]
+    pub grace_period: u64,
+
+    /// Format of logscrub's own log lines on stderr: `text` or `json`.
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        default_value = "text",
+        env = "LOGSCRUB_LOG_FORMAT"
+    )]
+    pub log_format: String,
 }

@@ -78,9 +78,11 @@ impl Template {
                 "rule" => Part::Rule,
                 "hash" if allow_hash => Part::Hash,
                 "hash" => return Err("`{hash}` needs action = \"pseudonym\"".into()),
-                other => return Err(format!(
+                other => {
+                    return Err(format!(
                     "unknown template field `{{{other}}}`; use {{category}}, {{rule}} or {{hash}}"
-                )),
+                ))
+                }
             });
             rest = &rest[open + close + 1..];
         }
