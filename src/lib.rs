@@ -13,6 +13,7 @@ pub mod engine;
 pub mod matcher;
 pub mod metrics;
 pub mod pipeline;
+pub mod record;
 pub mod redact;
 pub mod rules;
 pub mod sink;
