@@ -65,7 +65,7 @@ CARD_BRANDS = [
     ("jcb", ["3528", "3530", "3566", "3589"], [16]),
     ("diners", ["36", "38", "300", "305"], [14]),
     ("unionpay", ["62"], [16, 17, 18, 19]),
-    ("maestro", ["5018", "5020", "5038", "6304", "6759"], [12, 13, 16, 19]),
+    ("maestro", ["5018", "5020", "5038", "6304", "6759"], [13, 16, 19]),
 ]
 
 
@@ -467,6 +467,26 @@ def lookalikes(k=3, fmt="text"):
         lambda: (f"request_id={uuid()}", None),
         lambda: (f"retry {R.randint(1, 5)}/{R.randint(5, 9)}", None),
         lambda: (f"ratio={R.random():.3f}", None),
+        lambda: (f"job {uuid()}", None),
+        lambda: (f"epoch {R.randint(1500000000, 1800000000)}", None),
+        lambda: (f"epoch_ms={R.randint(1500000000000, 1800000000000)}", None),
+        lambda: (f'"GET /static/app.{hexid(8)}.js HTTP/1.1" {R.choice([200, 304, 404])} {R.randint(100, 999999)}', None),
+        lambda: (f"uptime {R.randint(1, 99)}h{R.randint(0, 59)}m{R.randint(0, 59)}s", None),
+        lambda: (f"ptr 0x{hexid(12)}", None),
+        lambda: (f"image nginx:{R.randint(1, 2)}.{R.randint(10, 27)}.{R.randint(0, 9)}", None),
+        lambda: (f"digest sha256:{hexid(64)}", None),
+        lambda: (f"short_sha={hexid(7)}", None),
+        lambda: (f"ua Chrome/{R.randint(100, 131)}.0.0.0", None),
+        lambda: (f"kernel {R.randint(4, 6)}.{R.randint(0, 19)}.{R.randint(0, 200)}-{R.randint(1, 99)}-generic", None),
+        lambda: (f"blk_{R.choice(['', '-'])}{R.randint(10**17, 10**19 - 1)}", None),
+        lambda: (f"date {R.randint(2019, 2025)}.{R.randint(1, 12):02d}.{R.randint(1, 28):02d}", None),
+        lambda: (f"[{R.choice(['Sun', 'Mon', 'Tue'])} Dec {R.randint(1, 28):02d} {R.randint(0, 23):02d}:{R.randint(0, 59):02d}:{R.randint(0, 59):02d} 2005]", None),
+        lambda: (f"ref {R.randint(10**10, 10**11 - 1)}", None),
+        lambda: (f"host api-{R.randint(1, 9)}.eu-west-1.internal:{R.choice([8080, 9090, 443])}", None),
+        lambda: (f"lang={R.choice(['da-DK', 'pl-PL', 'de-DE', 'fr-FR', 'nl-NL', 'sv-SE', 'en-GB'])}", None),
+        lambda: (f"level={R.choice(['INFO', 'WARN', 'ERROR', 'DEBUG', 'TRACE'])}", None),
+        lambda: (f"pid {R.randint(100, 99999)}", None),
+        lambda: (f"mem={R.randint(1, 64)}GiB", None),
     ]
     out = []
     for f in R.sample(pool, k):
@@ -493,6 +513,16 @@ def json_lookalikes(k=3):
         lambda: ("port", R.choice([443, 8080, 5432])),
         lambda: ("level", R.choice(["info", "warn", "error", "debug"])),
         lambda: ("country", R.choice(["DK", "PL", "DE"])),
+        lambda: ("correlation_id", str(R.choice([4, 5])) + digits(15)),
+        lambda: ("job_id", uuid()),
+        lambda: ("hostname", f"web-{R.randint(1, 40)}.prod.internal"),
+        lambda: ("service_name", R.choice(["cycle-sync", "checkout-api"])),
+        lambda: ("file_name", R.choice(["export_2025_03.csv", "report.pdf"])),
+        lambda: ("elapsed", f"{R.randint(0, 23):02d}:{R.randint(0, 59):02d}:{R.randint(0, 59):02d}"),
+        lambda: ("epoch_ms", R.randint(1500000000000, 1800000000000)),
+        lambda: ("invoice_no", R.randint(10**10, 10**11 - 1)),
+        lambda: ("build_version", version4()),
+        lambda: ("image", f"registry.example.com/app:{semver()}"),
     ]
     return [f() for f in R.sample(pool, k)]
 
@@ -628,8 +658,11 @@ def gen_email(n):
             add(line, [esc, e], [tid], "email", "json")
         elif r < 0.93:
             json_line({"recipients": [e, email()], "template": "welcome"}, [e], "email", embed=False)
-        else:
+        elif r < 0.97:
             json_line({"event": "mail.sent", "to": e}, [e], "email", embed=True)
+        else:
+            enc = urllib.parse.quote(e, safe="")
+            json_line({"http": {"url": f"/unsubscribe?email={enc}&list=news"}}, [enc], "email")
 
 
 def gen_phone(n):
@@ -647,9 +680,13 @@ def gen_phone(n):
         elif r < 0.85:
             _, p = phone_national()
             json_line({"customer": {"phone": p, "tier": "gold"}}, [p], "phone")
-        else:
+        elif r < 0.93:
             p = phone_intl()
             json_line({"sms": {"msisdn": p, "status": "queued"}}, [p], "phone", embed=R.random() < 0.4)
+        else:
+            p = phone_intl()
+            enc = urllib.parse.quote(p, safe="")
+            text_line(f'"POST /api/v1/otp?phone={enc}&channel=sms HTTP/1.1" 202', [enc], "phone")
 
 
 def gen_ip(n):
@@ -707,7 +744,7 @@ def gen_card(n):
             json_line({"payment": {"cardNumber": c}}, [c], "card", embed=True)
         else:
             digits_only = c.replace(" ", "").replace("-", "")
-            line = json.dumps({"ts": iso_ts(), "event": "auth", "pan": "X"}).replace('"X"', digits_only)
+            line = json.dumps({"ts": iso_ts(), "event": "auth", "amount": "X"}).replace('"X"', digits_only)
             add(line, [digits_only], [], "card", "json")
 
 
