@@ -978,6 +978,83 @@ def gen_clean(n):
             add(line, [], parts[2:], "clean", "logfmt")
 
 
+def gen_hard(n):
+    """Harder placements: double encoding, secrets in keys, arrays of
+    objects, zone ids, escaped names in text, look-alikes right next to
+    secrets."""
+    for _ in range(n):
+        r = R.randint(0, 15)
+        if r == 0:
+            e = email()
+            enc = urllib.parse.quote(e, safe="")
+            inner = json.dumps({"url": f"/reset?email={enc}", "ua": f"Mozilla/5.0 Chrome/{R.randint(100, 131)}.0.0.0"})
+            json_line({"event": "http", "payload": inner}, [enc], "email")
+        elif r == 1:
+            e = email()
+            line = json.dumps({"ts": iso_ts(), "by_user": {e: {"count": R.randint(1, 9)}}, "trace_id": hexid(32)})
+            add(line, [e], [], "email", "json")
+        elif r == 2:
+            e = email().upper()
+            text_line(f"mailto:{e} bounced", [e], "email")
+        elif r == 3:
+            sym = R.sample(HEALTH_SYMPTOMS, 3)
+            json_line({"entries": [{"day": i + 1, "symptom": x} for i, x in enumerate(sym)], "cycle_id": uuid()}, sym, "health")
+        elif r == 4:
+            ip = "fe80::" + ":".join("%x" % R.randint(1, 0xFFFF) for _ in range(3))
+            text_line(f"neighbour {ip}%eth0 reachable", [ip], "ip")
+        elif r == 5:
+            ip = ipv6()
+            port = R.choice([443, 8443, 22])
+            text_line(f"connect [{ip}]:{port} ok", [ip], "ip")
+        elif r == 6:
+            loc, f, l = person(R.choice(["da", "pl", "de", "sv", "fr"]))
+            full = f"{f} {l}"
+            esc = json.dumps(full)[1:-1]
+            line = f"{text_prefix()} patient {esc} discharged " + json.dumps({"ward": R.choice(["A3", "B1"]), "span_id": hexid(16)})
+            add(line, [esc, full] if esc != full else [full], [], "name", "text")
+        elif r == 7:
+            order = order_number()
+            c = card()[1]
+            if R.random() < 0.5:
+                c = c.replace(" ", "").replace("-", "")
+            line = json.dumps({"ts": iso_ts(), "order_id": int(order), "payment": {"pan_data": c}, "status": 201})
+            add(line, [c], [order], "card", "json")
+        elif r == 8:
+            pw = rs(6, ALNUM) + "@" + rs(4, ALNUM)
+            enc = urllib.parse.quote(pw, safe="")
+            text_line(f"dsn=amqp://svc:{enc}@mq.internal:5672/vhost", [enc], "credential")
+        elif r == 9:
+            tok = "Bearer " + jwt()
+            json_line({"request": {"headers": {"Authorization": tok, "Accept": "application/json"}}}, [tok.split(" ", 1)[1]], "credential", embed=R.random() < 0.5)
+        elif r == 10:
+            v = version4()
+            c = f"{R.randint(1, 20)}.{R.randint(0, 9)}.{R.randint(0, 9)}"
+            line = f"{text_prefix()} release {v} rolled out, nginx/{c}, kernel {version4()}-generic, firmware {version4()}"
+            add(line, [], [f"release {v}", f"nginx/{c}"], "clean", "text")
+        elif r == 11:
+            p = phone_intl()
+            ts = iso_ts()
+            text_line(f"otp to {p} at {ts}", [p], "phone")
+            records[-1]["keep"].append(ts)
+        elif r == 12:
+            v = iban()
+            amount = f"{R.randint(1, 9999)}.{R.randint(0, 99):02d}"
+            text_line(f"SEPA credit transfer {amount} EUR to {v} ref {R.randint(10**8, 10**9 - 1)}", [v], "iban")
+        elif r == 13:
+            v = pesel()
+            line = json.dumps({"ts": iso_ts(), "msg": f"weryfikacja PESEL {v} OK", "span_id": hexid(16)}, ensure_ascii=False)
+            add(line, [v], [], "national_id", "json")
+        elif r == 14:
+            y, m, d = rand_date(1950, 2005)
+            v = "%02d.%02d.%04d" % (d, m, y)
+            line = json.dumps({"ts": iso_ts(), "form": {"Geburtsdatum": v, "Sprache": "de"}}, ensure_ascii=False)
+            add(line, [v], [], "birth_date", "json")
+        else:
+            m = mac()
+            line = f"{syslog_ts()} ap-3 hostapd: wlan0: STA {m} IEEE 802.11: associated (aid {R.randint(1, 50)})"
+            add(line, [m], ["IEEE 802.11"], "mac", "text")
+
+
 def main():
     gen_email(500)
     gen_phone(500)
@@ -995,6 +1072,7 @@ def main():
     gen_credential(500)
     gen_username(150)
     gen_clean(900)
+    gen_hard(640)
     R.shuffle(records)
     with OUT.open("w", encoding="utf-8") as f:
         for rec in records:
