@@ -1055,6 +1055,55 @@ def gen_hard(n):
             add(line, [m], ["IEEE 802.11"], "mac", "text")
 
 
+# Hand-written regression cases: (line, secrets, keep, category, format).
+# Look-alikes taken from real system logs (LogHub samples) must be kept.
+HANDWRITTEN = [
+    ("PATIENT: ANNA NOWAK admitted to ward 3", ["ANNA NOWAK"], ["ward 3"], "name", "text"),
+    ("Kontakt: Søren Ærøskøbing, tlf. 20 30 40 50", ["Søren Ærøskøbing", "20 30 40 50"], [], "name", "text"),
+    ("ring til 20 30 40 50 efter kl 16", ["20 30 40 50"], ["kl 16"], "phone", "text"),
+    ("zadzwoń pod numer 601 234 567 jutro", ["601 234 567"], [], "phone", "text"),
+    ("appelez le 06 12 34 56 78 demain", ["06 12 34 56 78"], [], "phone", "text"),
+    ("bel me op 06-12345678 morgen", ["06-12345678"], [], "phone", "text"),
+    ('{"phone": 4520304050, "ssn": 123456789, "span_id": "00f067aa0ba902b7"}', ["4520304050", "123456789"], ["00f067aa0ba902b7"], "phone", "json"),
+    ("card number: 4111 1111 1111 1111, exp 12/27, cvv 123", ["4111 1111 1111 1111", "cvv 123"], [], "card", "text"),
+    ("IBAN: dk50 0040 0440 1162 43 (konto)", ["dk50 0040 0440 1162 43", " 43"], [], "iban", "text"),
+    ("my cpr is 0707614285 ok", ["0707614285"], [], "national_id", "text"),
+    ('{"user":{"name":"Zofia Wójcik","email":"zofia@poczta.pl"},"request_id":"4111111111111111"}', ["Zofia Wójcik", "zofia@poczta.pl"], ["4111111111111111"], "name", "json"),
+    ('{"customer":"Søren Hansen","age":34}', ["Søren Hansen"], [], "name", "json"),
+    ("X-Forwarded-For: 203.0.113.7, 10.0.0.1", ["203.0.113.7", "10.0.0.1"], [], "ip", "text"),
+    ('{"msg":"User signed up","data":"{\\"firstName\\":\\"\\u0141ukasz\\",\\"phone\\":\\"+48 601 234 567\\"}"}', ["+48 601 234 567", "\\u0141ukasz"], [], "name", "json"),
+    ("Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!", ["ns.marryaldkfaczcz.com", "173.234.31.186"], ["sshd[24200]"], "ip", "text"),
+    ("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=root", ["218.188.2.4", "user=root"], ["uid=0 euid=0"], "ip", "text"),
+    ("Dec 10 07:07:38 LabSZ sshd[24206]: Failed password for invalid user test9 from 52.80.34.196 port 36060 ssh2", ["test9 ", "52.80.34.196"], ["port 36060"], "username", "text"),
+    # Look-alikes from system logs.
+    ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating", [], ["blk_38865049064139660", "081109 203615 148"], "clean", "text"),
+    ("081109 203807 222 INFO dfs.DataNode$PacketResponder: PacketResponder 0 for block blk_-6952295868487656571 terminating", [], ["blk_-6952295868487656571"], "clean", "text"),
+    ("081111 083219 19 INFO dfs.FSNamesystem: BLOCK* NameSystem.addStoredBlock: blockMap updated: is added to blk_-4984941316045458013 size 67108864", [], ["blk_-4984941316045458013", "size 67108864"], "clean", "text"),
+    ("- 1118709955 2005.06.13 R10-M0-N1-C:J17-U11 2005-06-13-17.45.55.674418 R10-M0-N1-C:J17-U11 RAS KERNEL FATAL instruction address: 0x00004ed8", [], ["instruction address: 0x00004ed8", "2005-06-13-17.45.55.674418", "R10-M0-N1-C:J17-U11"], "clean", "text"),
+    ("- 1117869872 2005.06.04 R27-M1-N4-C:J08-U11 2005-06-04-00.24.32.432192 R27-M1-N4-C:J08-U11 RAS APP FATAL ciod: Received signal 15, code=0, errno=0, address=0x0100013c", [], ["address=0x0100013c"], "clean", "text"),
+    ("- 1120231520 2005.07.01 UNKNOWN_LOCATION 2005-07-01-08.25.20.466953 UNKNOWN_LOCATION NULL DISCOVERY INFO Ido chip status changed: FF:F2:9F:16:E2:23:00:0D:60:E9:1D:DC v=9 t=4 status=M", [], ["FF:F2:9F:16:E2:23:00:0D:60:E9:1D:DC"], "clean", "text"),
+    ("2016-09-28 04:30:33, Info                  CBS    Read out cached package applicability for package: Package_for_KB3121255~31bf3856ad364e35~amd64~~6.1.1.0, ApplicableState: 112, CurrentState:112", [], ["~~6.1.1.0", "31bf3856ad364e35"], "clean", "text"),
+    ("2016-09-28 04:30:31, Info                  CSI    00000001@2016/9/27:20:30:31.455 WcpInitialize (wcp.dll version 0.0.0.6) called (stack @0x7fed806eb5d @0x7fef9fb9b6d)", [], ["version 0.0.0.6", "00000001@2016/9/27:20:30:31.455", "@0x7fed806eb5d"], "clean", "text"),
+    ("2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505 with Core: C:\\Windows\\winsxs\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_6.1.7601.23505_none_681aa442f6fed7f0\\cbscore.dll", [], ["v6.1.7601.23505", "_6.1.7601.23505_none_681aa442f6fed7f0"], "clean", "text"),
+    ("2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster for application appattempt_1445144423722_0020_000001", [], ["appattempt_1445144423722_0020_000001", "2015-10-18 18:01:47,978"], "clean", "text"),
+    ("2015-10-18 18:01:48,963 INFO [main] MRAppMaster: Kind: YARN_AM_RM_TOKEN, Service: , Ident: (appAttemptId { application_id { id: 20 cluster_timestamp: 1445144423722 } attemptId: 1 } keyId: -127633188)", [], ["cluster_timestamp: 1445144423722", "keyId: -127633188"], "clean", "text"),
+    ("17/06/09 20:10:48 INFO storage.BlockManager: Found block rdd_2_3 locally, size 2048 took 14 ms", [], ["17/06/09 20:10:48", "rdd_2_3"], "clean", "text"),
+    ("134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change: Component \\042SCSI-WWID:01000010:6005-08b4-0001-00c6-0006-3000-003d-0000\\042 is in the unavailable state (HWID=1973)", [], ["6005-08b4-0001-00c6-0006-3000-003d-0000", "HWID=1973"], "clean", "text"),
+    ("2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200", [], ["FastLeaderElection@774", "myid=1"], "clean", "text"),
+    ("03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogsopening app wtoken = AppWindowToken{9f4ef63 ActivityRecord{de9231d u0 com.tencent.qt.qtl/.activity.info.NewsDetailXmlActivity t761}}, allDrawn= false", [], ["AppWindowToken{9f4ef63", "03-17 16:13:38.811"], "clean", "text"),
+    ("20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579", [], ["20171223-22:15:29:606", "30002312"], "clean", "text"),
+    ("[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS", [], ["[10.30 16:49:06]", "proxy.cse.cuhk.edu.hk:5070"], "clean", "text"),
+    ("Jul  1 09:01:05 calvisitor-10-105-160-95 com.apple.CDScheduler[43]: Thermal pressure state: 1 Memory pressure state: 0", [], ["com.apple.CDScheduler[43]"], "clean", "text"),
+    ("2024-03-14 10:22:01,123 INFO pool web-7d9f8b6c5-x2x9z pulled image sha256:9fceb02d0ae598e95dc970b74767f19372d61af89fceb02d0ae598e95dc9 in 1.234s", [], ["web-7d9f8b6c5-x2x9z", "sha256:9fceb02d0ae598e95dc970b74767f19372d61af89fceb02d0ae598e95dc9", "1.234s"], "clean", "text"),
+    ("HTTP/1.1 200 OK Content-Length: 5120 Date: Fri, 14 Mar 2025 10:22:01 GMT Server: nginx/1.25.3", [], ["Content-Length: 5120", "nginx/1.25.3", "14 Mar 2025 10:22:01 GMT"], "clean", "text"),
+]
+
+
+def gen_handwritten():
+    for line, secrets, keep, cat, fmt in HANDWRITTEN:
+        add(line, secrets, keep, cat, fmt)
+
+
 def main():
     gen_email(500)
     gen_phone(500)
@@ -1073,6 +1122,7 @@ def main():
     gen_username(150)
     gen_clean(900)
     gen_hard(640)
+    gen_handwritten()
     R.shuffle(records)
     with OUT.open("w", encoding="utf-8") as f:
         for rec in records:
