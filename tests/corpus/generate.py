@@ -1075,6 +1075,8 @@ HANDWRITTEN = [
     ("Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!", ["ns.marryaldkfaczcz.com", "173.234.31.186"], ["sshd[24200]"], "ip", "text"),
     ("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4  user=root", ["218.188.2.4", "user=root"], ["uid=0 euid=0"], "ip", "text"),
     ("Dec 10 07:07:38 LabSZ sshd[24206]: Failed password for invalid user test9 from 52.80.34.196 port 36060 ssh2", ["test9 ", "52.80.34.196"], ["port 36060"], "username", "text"),
+    ("Jul  1 09:00:55 calvisitor-10-105-160-95 kernel[0]: en0: BSSID changed to 5c:50:15:4c:18:13", ["10-105-160-95", "5c:50:15:4c:18:13"], ["kernel[0]"], "ip", "text"),
+    ("route 2001:db8:85a3::/48 via fe80::1%eth0 metric 1024", ["2001:db8:85a3::", "fe80::1"], ["metric 1024"], "ip", "text"),
     # Look-alikes from system logs.
     ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating", [], ["blk_38865049064139660", "081109 203615 148"], "clean", "text"),
     ("081109 203807 222 INFO dfs.DataNode$PacketResponder: PacketResponder 0 for block blk_-6952295868487656571 terminating", [], ["blk_-6952295868487656571"], "clean", "text"),
