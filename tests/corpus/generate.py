@@ -752,8 +752,12 @@ def gen_iban(n):
     for _ in range(n):
         v = iban()
         r = R.random()
-        if r < 0.4:
+        if r < 0.3:
             text_line(R.choice([f"payout to IBAN {v} scheduled", f"overførsel til {v} gennemført", f"przelew na konto {v} zlecony", f"SEPA mandate for {v} created"]), [v], "iban")
+        elif r < 0.4:
+            amount = R.randint(100, 9999)
+            cur = R.choice(["PLN", "DKK", "EUR", "SEK"])
+            text_line(R.choice([f"transfer to {v} {amount} {cur} SENT", f"przelew {v} {amount} {cur}", f"IBAN {v} SEPA DONE"]), [v], "iban")
         elif r < 0.6:
             logfmt_line([("payout_account", v), ("currency", "EUR")], [v], "iban")
         else:
@@ -892,6 +896,10 @@ def gen_health(n):
             due = "%04d-%02d-%02d" % (2025, R.randint(1, 12), R.randint(1, 28))
             ov = "%04d-%02d-%02d" % (y, m, min(28, d + 1))
             logfmt_line([("ovulation_date", ov), ("due_date", due), ("cycle_length", f"{R.randint(24, 34)}days")], [ov, due], "health")
+        elif r < 0.92:
+            sym = R.sample(HEALTH_SYMPTOMS, 2)
+            kw = R.choice(["symptoms", "Symptoms", "symptomer", "objawy", "Symptome", "symptômes", "klachten"])
+            text_line(f"entry saved {kw}: {sym[0]}, {sym[1]}", [sym[0], sym[1]], "health")
         else:
             word = R.choice(["pregnant", "miscarriage", "ovulation", "w ciąży", "schwanger", "gravid", "zwanger"])
             text_line(f"user {R.randint(10000, 99999)} marked {word} in onboarding", [word], "health")
