@@ -824,7 +824,10 @@ def gen_address(n):
         pc = R.choice([f"{R.randint(1000, 9999)}", f"{R.randint(10, 99)}-{R.randint(100, 999)}", f"{R.randint(10000, 99999)}", f"{R.randint(1000, 9999)} {R.choice(['AB', 'KL', 'XZ'])}"])
         city = R.choice(CITIES)
         r = R.random()
-        if r < 0.4:
+        if r < 0.2:
+            kw = R.choice(["Adresse", "shipping address", "adres zamieszkania", "Anschrift", "adresse postale", "woonadres", "hjemadresse", "billing address"])
+            text_line(f"{kw}: {street}, {pc} {city}", [street, pc, city], "address")
+        elif r < 0.4:
             json_line({"shipping": {"street": street, "postalCode": pc, "city": city}}, [street, pc, city], "address", ascii_only=R.random() < 0.2)
         elif r < 0.7:
             logfmt_line([("address_line1", street), ("zip", pc)], [street, pc], "address")
@@ -856,7 +859,11 @@ def gen_device(n):
         idfa = uuid().upper()
         gaid = uuid()
         aid = hexid(16)
-        if r < 0.35:
+        if r < 0.15:
+            text_line(R.choice([f"registered IDFA {idfa} for campaign", f"android id {aid} seen", f"GAID: {gaid} opted out"]), [idfa if "IDFA" in idfa or True else idfa][:0] + [x for x in (idfa, aid, gaid) if x], "device_id")
+            rec = records[-1]
+            rec["secrets"] = [x for x in rec["secrets"] if x in rec["line"]]
+        elif r < 0.35:
             json_line({"device": {"idfa": idfa, "os": "iOS 17.2"}}, [idfa], "device_id")
         elif r < 0.6:
             json_line({"ctx": {"advertisingId": gaid, "androidId": aid}}, [gaid, aid], "device_id", embed=R.random() < 0.3)
