@@ -5,5 +5,5 @@ pub mod checkpoint;
 mod reader;
 pub mod tail;
 
-pub use reader::ReaderSource;
+pub use reader::{ReaderSource, OVERSIZE_MARKER};
 pub use tail::{TailOptions, TailSource};
