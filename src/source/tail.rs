@@ -111,8 +111,8 @@ pub struct TailSource {
 }
 
 impl TailSource {
-    /// Checks the pattern and opens the checkpoint. Files are looked for at
-    /// the first [`Source::fill`].
+    /// Checks the pattern, opens the checkpoint and finds the files present
+    /// now (their start offsets are fixed here).
     pub fn new(
         opts: TailOptions,
         shutdown: Shutdown,
@@ -152,7 +152,7 @@ impl TailSource {
             ));
         }
         let store = Arc::new(CheckpointStore::open(&opts.checkpoint)?);
-        Ok(TailSource {
+        let mut source = TailSource {
             dir,
             name_pattern,
             opts,
@@ -164,7 +164,11 @@ impl TailSource {
             chunk: Vec::new(),
             started: false,
             next: 0,
-        })
+        };
+        // Fix the start offsets now, so that lines appended after start-up
+        // (after /readyz turns 200) are never skipped.
+        source.scan()?;
+        Ok(source)
     }
 
     /// The checkpoint store (shared with the acks).
@@ -579,7 +583,11 @@ impl Source for TailSource {
             if self.shutdown.is_triggered() {
                 return Ok(false);
             }
-            self.scan()?;
+            if let Err(e) = self.scan() {
+                // A vanished folder or a permission change: keep following
+                // what is open and look again at the next poll.
+                tracing::warn!(error = %e, "cannot list the followed files; retrying");
+            }
             read.clear();
             read.resize(self.files.len(), 0);
             let n = self.files.len();
