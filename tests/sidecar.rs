@@ -24,7 +24,7 @@ impl Proc {
     /// appended to `out` and stderr to `err`.
     fn start(dir: &Path, out: &Path, extra: &[&str]) -> Proc {
         let port = free_port();
-        let err = dir.join(format!("stderr-{port}.log"));
+        let err = dir.join(format!("stderr-{port}.txt"));
         let child = Command::new(BIN)
             .arg("--from")
             .arg(format!("file:{}/*.log", dir.display()))
