@@ -15,15 +15,15 @@ use crate::config::Endpoint;
 use crate::engine::{Engine, EngineHandle, LoadOptions};
 use crate::metrics::Metrics;
 use crate::pipeline::{self, PipelineOptions, Shutdown, Sink, Source};
+use crate::rules::examples;
 use crate::sidecar::ControlOptions;
+use crate::sink::WriterSink;
 use crate::source::tail::default_checkpoint_path;
+use crate::source::ReaderSource;
 use crate::source::{TailOptions, TailSource};
+use crate::stats::Counts;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use crate::rules::examples;
-use crate::sink::WriterSink;
-use crate::source::ReaderSource;
-use crate::stats::Counts;
 
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;

@@ -97,21 +97,91 @@ impl Metrics {
             let _ = writeln!(out, "# TYPE {name} {kind}");
             let _ = writeln!(out, "{name} {value}");
         };
-        metric("logscrub_ready", "gauge", "1 when rules are compiled and input and output are open.", u64::from(ready));
-        metric("logscrub_records_in_total", "counter", "Records read.", get(&self.records_in));
-        metric("logscrub_records_out_total", "counter", "Records written.", get(&self.records_out));
-        metric("logscrub_bytes_in_total", "counter", "Bytes read.", get(&self.bytes_in));
-        metric("logscrub_bytes_out_total", "counter", "Bytes written.", get(&self.bytes_out));
-        metric("logscrub_redacted_records_total", "counter", "Records with at least one redaction.", get(&self.redacted_records));
-        metric("logscrub_dropped_records_total", "counter", "Records removed by a drop_record rule.", get(&self.dropped));
-        metric("logscrub_fallbacks_total", "counter", "Records scrubbed by the text fallback (malformed JSON, invalid UTF-8).", get(&self.fallbacks));
-        metric("logscrub_oversize_records_total", "counter", "Records over --max-line-bytes, replaced by a marker.", get(&self.oversize));
-        metric("logscrub_errors_total", "counter", "Runtime errors (checkpoint writes, I/O).", get(&self.errors));
-        metric("logscrub_file_lag_bytes", "gauge", "Bytes appended to followed files and not yet emitted.", get(&self.file_lag_bytes));
-        metric("logscrub_rule_reloads_total", "counter", "Successful SIGHUP rule reloads.", get(&self.rule_reloads));
-        metric("logscrub_rule_reload_failures_total", "counter", "Refused SIGHUP rule reloads (old rules kept).", get(&self.rule_reload_failures));
+        metric(
+            "logscrub_ready",
+            "gauge",
+            "1 when rules are compiled and input and output are open.",
+            u64::from(ready),
+        );
+        metric(
+            "logscrub_records_in_total",
+            "counter",
+            "Records read.",
+            get(&self.records_in),
+        );
+        metric(
+            "logscrub_records_out_total",
+            "counter",
+            "Records written.",
+            get(&self.records_out),
+        );
+        metric(
+            "logscrub_bytes_in_total",
+            "counter",
+            "Bytes read.",
+            get(&self.bytes_in),
+        );
+        metric(
+            "logscrub_bytes_out_total",
+            "counter",
+            "Bytes written.",
+            get(&self.bytes_out),
+        );
+        metric(
+            "logscrub_redacted_records_total",
+            "counter",
+            "Records with at least one redaction.",
+            get(&self.redacted_records),
+        );
+        metric(
+            "logscrub_dropped_records_total",
+            "counter",
+            "Records removed by a drop_record rule.",
+            get(&self.dropped),
+        );
+        metric(
+            "logscrub_fallbacks_total",
+            "counter",
+            "Records scrubbed by the text fallback (malformed JSON, invalid UTF-8).",
+            get(&self.fallbacks),
+        );
+        metric(
+            "logscrub_oversize_records_total",
+            "counter",
+            "Records over --max-line-bytes, replaced by a marker.",
+            get(&self.oversize),
+        );
+        metric(
+            "logscrub_errors_total",
+            "counter",
+            "Runtime errors (checkpoint writes, I/O).",
+            get(&self.errors),
+        );
+        metric(
+            "logscrub_file_lag_bytes",
+            "gauge",
+            "Bytes appended to followed files and not yet emitted.",
+            get(&self.file_lag_bytes),
+        );
+        metric(
+            "logscrub_rule_reloads_total",
+            "counter",
+            "Successful SIGHUP rule reloads.",
+            get(&self.rule_reloads),
+        );
+        metric(
+            "logscrub_rule_reload_failures_total",
+            "counter",
+            "Refused SIGHUP rule reloads (old rules kept).",
+            get(&self.rule_reload_failures),
+        );
         if let Some(engine) = engine {
-            metric("logscrub_rules", "gauge", "Rules in force.", engine.rules().len() as u64);
+            metric(
+                "logscrub_rules",
+                "gauge",
+                "Rules in force.",
+                engine.rules().len() as u64,
+            );
         }
 
         let mut series: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -120,10 +190,18 @@ impl Metrics {
                 series.insert((info.id.clone(), info.category.clone()), 0);
             }
         }
-        for (key, n) in self.per_rule.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        for (key, n) in self
+            .per_rule
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
             *series.entry(key.clone()).or_default() += n;
         }
-        let _ = writeln!(out, "# HELP logscrub_redactions_total Redactions per rule and category.");
+        let _ = writeln!(
+            out,
+            "# HELP logscrub_redactions_total Redactions per rule and category."
+        );
         let _ = writeln!(out, "# TYPE logscrub_redactions_total counter");
         let mut per_category: BTreeMap<&str, u64> = BTreeMap::new();
         for ((rule, category), n) in &series {
@@ -135,7 +213,10 @@ impl Metrics {
             );
             *per_category.entry(category).or_default() += n;
         }
-        let _ = writeln!(out, "# HELP logscrub_category_redactions_total Redactions per category.");
+        let _ = writeln!(
+            out,
+            "# HELP logscrub_category_redactions_total Redactions per category."
+        );
         let _ = writeln!(out, "# TYPE logscrub_category_redactions_total counter");
         for (category, n) in per_category {
             let _ = writeln!(
@@ -146,7 +227,10 @@ impl Metrics {
         }
 
         let name = "logscrub_batch_latency_seconds";
-        let _ = writeln!(out, "# HELP {name} Time from a batch being read to it being written.");
+        let _ = writeln!(
+            out,
+            "# HELP {name} Time from a batch being read to it being written."
+        );
         let _ = writeln!(out, "# TYPE {name} histogram");
         let mut cumulative = 0;
         for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {

@@ -23,7 +23,12 @@ struct RuleHits {
 
 /// Runs the audit; exit code 1 when anything was found, 0 when clean, 2 on
 /// usage errors (unreadable input included).
-pub fn run(rule_args: &RuleArgs, paths: &[PathBuf], max_lines: usize, max_line_bytes: usize) -> i32 {
+pub fn run(
+    rule_args: &RuleArgs,
+    paths: &[PathBuf],
+    max_lines: usize,
+    max_line_bytes: usize,
+) -> i32 {
     let opts = match load_options(rule_args, max_line_bytes) {
         Ok(o) => o,
         Err(e) => {
@@ -60,7 +65,15 @@ pub fn run(rule_args: &RuleArgs, paths: &[PathBuf], max_lines: usize, max_line_b
                 }
             },
         };
-        let r = scan_one(&name, reader, &mut scrubber, &mut hits, &mut totals, max_lines, max_line_bytes);
+        let r = scan_one(
+            &name,
+            reader,
+            &mut scrubber,
+            &mut hits,
+            &mut totals,
+            max_lines,
+            max_line_bytes,
+        );
         if let Err(e) = r {
             eprintln!("logscrub: reading {name} failed: {e}");
             return EXIT_FAILURE;

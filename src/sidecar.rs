@@ -39,7 +39,11 @@ pub fn init_logging(format: &str, service: bool) -> Result<(), String> {
     let result = match format {
         "text" => builder.try_init(),
         "json" => builder.json().try_init(),
-        other => return Err(format!("--log-format `{other}` is unknown; use text or json")),
+        other => {
+            return Err(format!(
+                "--log-format `{other}` is unknown; use text or json"
+            ))
+        }
     };
     // Already set (tests calling twice): keep the first.
     let _ = result;
@@ -76,7 +80,9 @@ pub fn start(
     let listener = match &opts.metrics_addr {
         Some(addr) => {
             let l = std::net::TcpListener::bind(addr).map_err(|e| {
-                format!("cannot listen on --metrics-addr {addr}: {e}; choose another address or port")
+                format!(
+                    "cannot listen on --metrics-addr {addr}: {e}; choose another address or port"
+                )
             })?;
             l.set_nonblocking(true).map_err(|e| e.to_string())?;
             let l = tokio::net::TcpListener::from_std(l).map_err(|e| e.to_string())?;
@@ -130,7 +136,10 @@ pub fn start(
 /// First signal: stop reading and drain, with a watchdog. Second: exit now.
 fn stop(name: &str, shutdown: &Shutdown, ready: &AtomicBool, grace: Duration) {
     if shutdown.is_triggered() {
-        tracing::error!(signal = name, "second stop signal; exiting without draining");
+        tracing::error!(
+            signal = name,
+            "second stop signal; exiting without draining"
+        );
         std::process::exit(1);
     }
     tracing::info!(signal = name, "stopping: draining in-flight records");

@@ -34,13 +34,20 @@ impl Proc {
             .arg("2")
             .args(extra)
             .stdin(Stdio::null())
-            .stdout(OpenOptions::new().create(true).append(true).open(out).unwrap())
+            .stdout(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(out)
+                    .unwrap(),
+            )
             .stderr(File::create(&err).unwrap())
             .spawn()
             .expect("start logscrub");
         let p = Proc { child, port, err };
         assert!(
-            wait_until(Duration::from_secs(20), || p.get("/readyz").map(|r| r.0) == Some(200)),
+            wait_until(Duration::from_secs(20), || p.get("/readyz").map(|r| r.0)
+                == Some(200)),
             "logscrub did not become ready; stderr: {}",
             p.stderr()
         );
@@ -69,7 +76,11 @@ impl Proc {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < end, "logscrub did not exit; stderr: {}", self.stderr());
+            assert!(
+                Instant::now() < end,
+                "logscrub did not exit; stderr: {}",
+                self.stderr()
+            );
             thread::sleep(Duration::from_millis(20));
         }
     }
@@ -244,13 +255,33 @@ fn rotation_case(rotation: Rotation) {
     let done = wait_until(Duration::from_secs(30), || {
         read_lines(&out).len() as u64 >= n
     });
-    assert!(done, "only {} of {n} lines; stderr: {}", read_lines(&out).len(), p.stderr());
+    assert!(
+        done,
+        "only {} of {n} lines; stderr: {}",
+        read_lines(&out).len(),
+        p.stderr()
+    );
     // Give a duplicate a chance to show up before stopping.
     thread::sleep(Duration::from_millis(500));
     p.signal(libc::SIGTERM);
-    assert_eq!(p.wait(Duration::from_secs(15)).code(), Some(0), "{}", p.stderr());
+    assert_eq!(
+        p.wait(Duration::from_secs(15)).code(),
+        Some(0),
+        "{}",
+        p.stderr()
+    );
     let seen = seqs(&out);
     assert_exactly_once(&seen, n);
+    let expected = match rotation {
+        Rotation::RenameCreate => "file rotated away",
+        Rotation::CopyTruncate => "file truncated",
+        Rotation::None => "",
+    };
+    assert!(
+        p.stderr().contains(expected),
+        "rotation not seen: {}",
+        p.stderr()
+    );
     // Scrubbed on the way.
     let text = fs::read_to_string(&out).unwrap();
     assert!(!text.contains("@example.com"), "emails left in the output");
@@ -282,7 +313,12 @@ fn sigterm_drains_and_restart_is_exactly_once() {
         fs::metadata(&out1).map(|m| m.len()).unwrap_or(0) > 0
     }));
     p.signal(libc::SIGTERM);
-    assert_eq!(p.wait(Duration::from_secs(15)).code(), Some(0), "{}", p.stderr());
+    assert_eq!(
+        p.wait(Duration::from_secs(15)).code(),
+        Some(0),
+        "{}",
+        p.stderr()
+    );
     assert!(p.stderr().contains("draining"), "{}", p.stderr());
     drop(p);
 
@@ -298,7 +334,10 @@ fn sigterm_drains_and_restart_is_exactly_once() {
             .unwrap();
     let offset = cp["files"][0]["offset"].as_u64().unwrap();
     let expected: usize = (0..k).map(|i| line(i).len()).sum();
-    assert_eq!(offset, expected as u64, "checkpoint is not after the last written line");
+    assert_eq!(
+        offset, expected as u64,
+        "checkpoint is not after the last written line"
+    );
 
     // Restart: the rest, nothing twice.
     let out2 = dir.path().join("out2");
@@ -307,7 +346,12 @@ fn sigterm_drains_and_restart_is_exactly_once() {
         read_lines(&out2).len() as u64 >= n - k
     }));
     p.signal(libc::SIGINT);
-    assert_eq!(p.wait(Duration::from_secs(15)).code(), Some(0), "{}", p.stderr());
+    assert_eq!(
+        p.wait(Duration::from_secs(15)).code(),
+        Some(0),
+        "{}",
+        p.stderr()
+    );
     let mut all = first_seqs;
     all.extend(seqs(&out2));
     assert_exactly_once(&all, n);
@@ -322,7 +366,9 @@ fn sigkill_and_restart_loses_nothing() {
     let p = Proc::start(dir.path(), &out1, &[]);
     let n = 4000;
     let w = writer(log.clone(), n, u64::MAX, Rotation::None);
-    assert!(wait_until(Duration::from_secs(20), || read_lines(&out1).len() > 500));
+    assert!(wait_until(Duration::from_secs(20), || read_lines(&out1)
+        .len()
+        > 500));
     p.signal(libc::SIGKILL);
     drop(p);
     let out2 = dir.path().join("out2");
@@ -349,7 +395,11 @@ fn sigkill_and_restart_loses_nothing() {
     let dups: Vec<u64> = b.iter().copied().filter(|s| a.contains(s)).collect();
     if let Some(&lo) = dups.first() {
         let hi = *dups.last().unwrap();
-        assert_eq!(dups, (lo..=hi).collect::<Vec<_>>(), "duplicates are not one batch");
+        assert_eq!(
+            dups,
+            (lo..=hi).collect::<Vec<_>>(),
+            "duplicates are not one batch"
+        );
         assert_eq!(hi, *a.last().unwrap(), "duplicates are not the last batch");
     }
     let mut all = a;
@@ -377,10 +427,18 @@ fn metrics_over_http() {
         append(&log, &format!("seq={i:06} mail {secret} done\n"));
     }
     append(&log, "seq=000050 nothing to see\n");
-    assert!(wait_until(Duration::from_secs(20), || read_lines(&out).len() == 51));
+    assert!(wait_until(Duration::from_secs(20), || read_lines(&out)
+        .len()
+        == 51));
     let (_, body) = p.get("/metrics").unwrap();
-    assert!(!body.contains("secret"), "a record value leaked into /metrics");
-    assert!(!body.contains("example.org"), "a record value leaked into /metrics");
+    assert!(
+        !body.contains("secret"),
+        "a record value leaked into /metrics"
+    );
+    assert!(
+        !body.contains("example.org"),
+        "a record value leaked into /metrics"
+    );
     let after = parse_metrics(&body);
     assert_eq!(after["logscrub_records_in_total"], 51.0);
     assert_eq!(after["logscrub_records_out_total"], 51.0);
@@ -389,7 +447,10 @@ fn metrics_over_http() {
         after[r#"logscrub_redactions_total{rule="email",category="email"}"#],
         50.0
     );
-    assert_eq!(after[r#"logscrub_category_redactions_total{category="email"}"#], 50.0);
+    assert_eq!(
+        after[r#"logscrub_category_redactions_total{category="email"}"#],
+        50.0
+    );
     assert_eq!(after["logscrub_redacted_records_total"], 50.0);
     assert!(after["logscrub_batch_latency_seconds_count"] >= 1.0);
     assert_eq!(
@@ -402,7 +463,9 @@ fn metrics_over_http() {
     for key in after.keys().filter(|k| k.contains('{')) {
         let labels = &key[key.find('{').unwrap()..];
         assert!(
-            labels.starts_with("{rule=") || labels.starts_with("{category=") || labels.starts_with("{le="),
+            labels.starts_with("{rule=")
+                || labels.starts_with("{category=")
+                || labels.starts_with("{le="),
             "unexpected labels in {key}"
         );
     }
@@ -416,7 +479,8 @@ fn sighup_reloads_rules_and_keeps_old_ones_on_error() {
     let log = dir.path().join("app.log");
     File::create(&log).unwrap();
     let rules = dir.path().join("rules.toml");
-    let order_rule = "[[rule]]\nid = \"order-id\"\ncategory = \"internal_id\"\npattern = '''ORDER-[0-9]{4}'''\n";
+    let order_rule =
+        "[[rule]]\nid = \"order-id\"\ncategory = \"internal_id\"\npattern = '''ORDER-[0-9]{4}'''\n";
     let ticket_rule = "[[rule]]\nid = \"ticket-id\"\ncategory = \"internal_id\"\npattern = '''TICKET-[0-9]{4}'''\n";
     fs::write(&rules, order_rule).unwrap();
     let out = dir.path().join("out");
@@ -424,7 +488,9 @@ fn sighup_reloads_rules_and_keeps_old_ones_on_error() {
     let mut p = Proc::start(dir.path(), &out, &["--rules", rules_arg]);
 
     append(&log, "a ORDER-1234 TICKET-5678\n");
-    assert!(wait_until(Duration::from_secs(20), || read_lines(&out).len() == 1));
+    assert!(wait_until(Duration::from_secs(20), || read_lines(&out)
+        .len()
+        == 1));
     assert_eq!(read_lines(&out)[0], "a [REDACTED:internal_id] TICKET-5678");
 
     // A good reload: the new rule takes effect.
@@ -434,7 +500,9 @@ fn sighup_reloads_rules_and_keeps_old_ones_on_error() {
         p.metrics()["logscrub_rule_reloads_total"] == 1.0
     }));
     append(&log, "b ORDER-1234 TICKET-5678\n");
-    assert!(wait_until(Duration::from_secs(20), || read_lines(&out).len() == 2));
+    assert!(wait_until(Duration::from_secs(20), || read_lines(&out)
+        .len()
+        == 2));
     assert_eq!(
         read_lines(&out)[1],
         "b [REDACTED:internal_id] [REDACTED:internal_id]"
@@ -444,16 +512,25 @@ fn sighup_reloads_rules_and_keeps_old_ones_on_error() {
         .contains_key(r#"logscrub_redactions_total{rule="ticket-id",category="internal_id"}"#));
 
     // A bad reload: refused, reported, old rules keep running.
-    fs::write(&rules, "[[rule]]\nid = \"broken\"\ncategory = \"x\"\npattern = '''(unclosed'''\n")
-        .unwrap();
+    fs::write(
+        &rules,
+        "[[rule]]\nid = \"broken\"\ncategory = \"x\"\npattern = '''(unclosed'''\n",
+    )
+    .unwrap();
     p.signal(libc::SIGHUP);
     assert!(wait_until(Duration::from_secs(20), || {
         p.metrics()["logscrub_rule_reload_failures_total"] == 1.0
     }));
     assert!(p.stderr().contains("rule reload refused"), "{}", p.stderr());
-    assert!(p.stderr().contains("broken"), "the error names the rule: {}", p.stderr());
+    assert!(
+        p.stderr().contains("broken"),
+        "the error names the rule: {}",
+        p.stderr()
+    );
     append(&log, "c ORDER-1234 TICKET-5678\n");
-    assert!(wait_until(Duration::from_secs(20), || read_lines(&out).len() == 3));
+    assert!(wait_until(Duration::from_secs(20), || read_lines(&out)
+        .len()
+        == 3));
     assert_eq!(
         read_lines(&out)[2],
         "c [REDACTED:internal_id] [REDACTED:internal_id]"
@@ -479,7 +556,10 @@ fn scan_reports_lines_never_values() {
     let o = run(&[&dirty, &clean]);
     assert_eq!(o.status.code(), Some(1));
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(!text.contains("hidden.person") && !text.contains("example.com"), "{text}");
+    assert!(
+        !text.contains("hidden.person") && !text.contains("example.com"),
+        "{text}"
+    );
     let d = dirty.display();
     assert!(text.contains(&format!("{d}:2, {d}:4")), "{text}");
     assert!(text.contains("rule email (email): 2 finding(s)"), "{text}");

@@ -177,7 +177,11 @@ impl TailSource {
     }
 
     fn is_ours(&self, name: &str) -> bool {
-        let cp = self.opts.checkpoint.file_name().map(|n| n.to_string_lossy());
+        let cp = self
+            .opts
+            .checkpoint
+            .file_name()
+            .map(|n| n.to_string_lossy());
         match cp {
             Some(cp) => name == cp || name.strip_suffix(".tmp") == Some(&cp),
             None => false,
@@ -349,7 +353,7 @@ impl TailSource {
                             skipping: false,
                             rotated: true,
                             idle_polls: 0,
-                                        size: meta.len(),
+                            size: meta.len(),
                             in_batch: false,
                             fingerprint: Vec::new(),
                         });
@@ -448,9 +452,7 @@ impl TailSource {
             }
             let mut bytes = vec![0; t.fingerprint.len()];
             let at = t.pos - bytes.len() as u64;
-            if file.read_exact_at(&mut bytes, at).is_ok()
-                && bytes == t.fingerprint
-            {
+            if file.read_exact_at(&mut bytes, at).is_ok() && bytes == t.fingerprint {
                 return Ok(Some((entry.path(), file, meta)));
             }
         }
