@@ -681,3 +681,77 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     }
     pi == p.len()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*.log", "app.log"));
+        assert!(glob_match("app-?.log", "app-1.log"));
+        assert!(glob_match("*", "x"));
+        assert!(!glob_match("*", ".logscrub-checkpoint"));
+        assert!(!glob_match("*.log", "app.log.1"));
+        assert!(glob_match("a*b*c", "aXXbYYc"));
+        assert!(!glob_match("a*b*c", "aXXbYY"));
+    }
+
+    fn source(dir: &Path, max_line_bytes: usize, from_beginning: bool) -> TailSource {
+        TailSource::new(
+            TailOptions {
+                pattern: dir.join("*.log"),
+                checkpoint: dir.join("cp"),
+                from_beginning,
+                poll: Duration::from_millis(10),
+                batch_bytes: 1 << 16,
+                max_line_bytes,
+            },
+            Shutdown::new(),
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn whole_lines_only_and_oversize_marker() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("a.log");
+        fs::write(&log, "one\ntwo\nthr").unwrap();
+        let mut src = source(dir.path(), 8, true);
+        let mut batch = Batch::with_capacity(1 << 16);
+        assert!(src.fill(&mut batch).unwrap());
+        assert_eq!(batch.input, b"one\ntwo\n");
+        batch.ack.take().unwrap()();
+        let cp = CheckpointStore::open(&dir.path().join("cp")).unwrap();
+        assert_eq!(cp.entries()[0].offset, 8);
+
+        let mut f = fs::OpenOptions::new().append(true).open(&log).unwrap();
+        std::io::Write::write_all(&mut f, b"ee\nthis line is too long\nok\n").unwrap();
+        batch.reset(1);
+        assert!(src.fill(&mut batch).unwrap());
+        assert_eq!(
+            batch.input,
+            [&b"three\n"[..], OVERSIZE_MARKER, b"\nok\n"].concat()
+        );
+        assert_eq!(batch.counts.oversize, 1);
+    }
+
+    #[test]
+    fn starts_at_end_without_from_beginning_and_stops_on_shutdown() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.log"), "old\n").unwrap();
+        let mut src = source(dir.path(), 100, false);
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("a.log"))
+            .unwrap();
+        std::io::Write::write_all(&mut f, b"new\n").unwrap();
+        let mut batch = Batch::with_capacity(1 << 16);
+        assert!(src.fill(&mut batch).unwrap());
+        assert_eq!(batch.input, b"new\n");
+        src.shutdown.trigger();
+        batch.reset(1);
+        assert!(!src.fill(&mut batch).unwrap());
+    }
+}
