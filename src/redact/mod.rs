@@ -34,6 +34,7 @@ pub const MAX_LAYERS: usize = 4;
 #[derive(Default)]
 pub struct Scratch {
     cache: Option<meta::Cache>,
+    clean_cache: Option<meta::Cache>,
     edits: Vec<Edit>,
     merged: Vec<Edit>,
     /// Decoded text and offset map per layer (index 0 unused).
@@ -72,6 +73,16 @@ pub fn scrub_record(
         counts.redacted_records += 1;
         out.extend_from_slice(OVERSIZE_MARKER);
         return Verdict::Redacted;
+    }
+    let clean_cache = scratch
+        .clean_cache
+        .get_or_insert_with(|| engine.clean_check.create_cache());
+    if !engine.clean_check.suspicious(clean_cache, record)
+        && memchr::memchr(b'\\', record).is_none()
+        && !has_url_escape(record)
+    {
+        out.extend_from_slice(record);
+        return Verdict::Clean;
     }
     if scratch.layers.len() <= MAX_LAYERS {
         scratch.layers.resize_with(MAX_LAYERS + 1, Layer::default);
@@ -137,6 +148,17 @@ fn scratch_parts(s: &mut Scratch) -> edit::Parts<'_> {
     }
 }
 
+/// How an edit replaces its span.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// Replace the bytes in place (inside text or a string).
+    Replace,
+    /// Replace a whole JSON value with a JSON string.
+    Quote,
+    /// Remove the bytes (drop_field).
+    Drop,
+}
+
 /// Where a piece of text sits: how many decoded layers deep, and how many
 /// JSON strings enclose it (each needs one round of escaping on output).
 #[derive(Clone, Copy)]
@@ -172,18 +194,11 @@ impl Scan<'_> {
         (start, end)
     }
 
-    /// Records an edit for `hay[start..end]` of layer `frame.depth`.
-    fn push(
-        &mut self,
-        hay: &[u8],
-        frame: Frame,
-        rule: u32,
-        start: usize,
-        end: usize,
-        quote: bool,
-        drop: bool,
-    ) {
+    /// Records an edit for `span` of `hay`, in layer `frame.depth`.
+    fn push(&mut self, hay: &[u8], frame: Frame, rule: u32, span: (usize, usize), how: How) {
+        let (start, end) = span;
         let (rs, re) = self.to_raw(frame.depth, start, end);
+        let quote = how == How::Quote;
         let value_start = self.s.values.len();
         let value = if quote && matches!(hay.get(start), Some(b'"')) && end - start >= 2 {
             &hay[start + 1..end - 1]
@@ -198,7 +213,7 @@ impl Scan<'_> {
             value: (value_start, self.s.values.len()),
             quote,
             escape: frame.escape,
-            drop,
+            drop: how == How::Drop,
         });
     }
 
@@ -263,8 +278,8 @@ impl Scan<'_> {
             };
             match rule.action {
                 Action::Allow => self.s.allowed.push((h.start, h.end)),
-                Action::DropField => self.push(hay, frame, h.rule, h.start, h.end, false, true),
-                _ => self.push(hay, frame, h.rule, h.start, h.end, false, false),
+                Action::DropField => self.push(hay, frame, h.rule, (h.start, h.end), How::Drop),
+                _ => self.push(hay, frame, h.rule, (h.start, h.end), How::Replace),
             }
         }
         hits.clear();
@@ -335,7 +350,11 @@ impl Scan<'_> {
                 continue;
             }
             if let Some((s, e, quote)) = place(f.start, f.end) {
-                let drop = matches!(self.engine.rules[f.rule as usize].action, Action::DropField);
+                let how = match (&self.engine.rules[f.rule as usize].action, quote) {
+                    (Action::DropField, _) => How::Drop,
+                    (_, true) => How::Quote,
+                    _ => How::Replace,
+                };
                 let frame = if quote {
                     Frame {
                         escape: frame.escape.saturating_sub(1),
@@ -344,7 +363,7 @@ impl Scan<'_> {
                 } else {
                     frame
                 };
-                self.push(hay, frame, f.rule, s, e, quote, drop);
+                self.push(hay, frame, f.rule, (s, e), how);
             }
         }
         found.clear();
@@ -441,10 +460,10 @@ impl Scan<'_> {
                     Action::Allow => self.s.allowed.push((start, end)),
                     Action::DropField => {
                         let (s, e) = field_span(hay, k.start as usize, end);
-                        self.push(hay, frame, rule, s, e, false, true);
+                        self.push(hay, frame, rule, (s, e), How::Drop);
                     }
                     _ if t.kind == Kind::Null => {}
-                    _ => self.push(hay, frame, rule, start, end, true, false),
+                    _ => self.push(hay, frame, rule, (start, end), How::Quote),
                 }
                 skip_until = end;
                 continue;
