@@ -23,6 +23,16 @@ impl Proc {
     /// Starts `logscrub --from file:DIR/*.log --metrics-addr ...` with stdout
     /// appended to `out` and stderr to `err`.
     fn start(dir: &Path, out: &Path, extra: &[&str]) -> Proc {
+        let out = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(out)
+            .unwrap();
+        Proc::start_with(dir, out.into(), extra)
+    }
+
+    /// Like [`Proc::start`] with any stdout.
+    fn start_with(dir: &Path, stdout: Stdio, extra: &[&str]) -> Proc {
         let port = free_port();
         let err = dir.join(format!("stderr-{port}.txt"));
         let child = Command::new(BIN)
@@ -34,13 +44,7 @@ impl Proc {
             .arg("2")
             .args(extra)
             .stdin(Stdio::null())
-            .stdout(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(out)
-                    .unwrap(),
-            )
+            .stdout(stdout)
             .stderr(File::create(&err).unwrap())
             .spawn()
             .expect("start logscrub");
@@ -282,6 +286,11 @@ fn rotation_case(rotation: Rotation) {
         "rotation not seen: {}",
         p.stderr()
     );
+    eprintln!(
+        "{} rotations seen, {} completed from a copy",
+        p.stderr().matches(expected).count(),
+        p.stderr().matches("reading the rest from the copy").count()
+    );
     // Scrubbed on the way.
     let text = fs::read_to_string(&out).unwrap();
     assert!(!text.contains("@example.com"), "emails left in the output");
@@ -328,6 +337,7 @@ fn sigterm_drains_and_restart_is_exactly_once() {
     assert!(first.ends_with('\n'), "partial line at the end");
     let first_seqs = seqs(&out1);
     let k = first_seqs.len() as u64;
+    eprintln!("first run wrote {k} of {n} lines before SIGTERM");
     assert_eq!(first_seqs, (0..k).collect::<Vec<_>>());
     let cp: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.path().join(".logscrub-checkpoint")).unwrap())
@@ -393,6 +403,7 @@ fn sigkill_and_restart_loses_nothing() {
     // Duplicates are at most the batch written but not yet acknowledged when
     // the process died: one run of consecutive lines at the end of run 1.
     let dups: Vec<u64> = b.iter().copied().filter(|s| a.contains(s)).collect();
+    eprintln!("{} lines written twice after SIGKILL", dups.len());
     if let Some(&lo) = dups.first() {
         let hi = *dups.last().unwrap();
         assert_eq!(
@@ -579,4 +590,26 @@ fn scan_reports_lines_never_values() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("<stdin>:1"));
+}
+
+#[test]
+fn stuck_output_exits_1_after_the_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..20_000 {
+        text.push_str(&line(i));
+    }
+    fs::write(dir.path().join("app.log"), text).unwrap();
+    // Nobody reads the pipe: the writer blocks once it is full.
+    let mut p = Proc::start_with(
+        dir.path(),
+        Stdio::piped(),
+        &["--from-beginning", "--grace-period", "1"],
+    );
+    thread::sleep(Duration::from_millis(500));
+    let asked = Instant::now();
+    p.signal(libc::SIGTERM);
+    assert_eq!(p.wait(Duration::from_secs(10)).code(), Some(1));
+    assert!(asked.elapsed() >= Duration::from_millis(900));
+    assert!(p.stderr().contains("grace period"), "{}", p.stderr());
 }
