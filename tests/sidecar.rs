@@ -185,7 +185,7 @@ enum Rotation {
 }
 
 /// Appends `n` numbered lines to `path` at a steady pace, rotating the file
-/// every `every` lines; rotations are at least 400 ms apart (slower than the
+/// every `every` lines; rotations are at least 800 ms apart (slower than the
 /// poll interval, as real rotations are).
 fn writer(path: PathBuf, n: u64, every: u64, rotation: Rotation) -> thread::JoinHandle<()> {
     thread::spawn(move || {
@@ -205,7 +205,7 @@ fn writer(path: PathBuf, n: u64, every: u64, rotation: Rotation) -> thread::Join
                 thread::sleep(Duration::from_millis(2));
             }
             if i % every == every - 1 && i + 1 < n {
-                let wait = Duration::from_millis(400).saturating_sub(last_rotation.elapsed());
+                let wait = Duration::from_millis(800).saturating_sub(last_rotation.elapsed());
                 thread::sleep(wait);
                 rotations += 1;
                 let old = path.with_file_name(format!("app.log.{rotations}"));

@@ -604,6 +604,7 @@ impl Source for TailSource {
             self.finish_rotated(batch, &read);
             self.update_lag();
             if !batch.input.is_empty() {
+                batch.started = Some(Instant::now());
                 self.attach_ack(batch);
                 return Ok(true);
             }
