@@ -257,12 +257,20 @@ impl TailSource {
                 None => 0,
             };
             tracing::info!(path = %path.display(), offset = start, "following file");
-            self.store.insert_new(FileCheckpoint {
+            let saved = self.store.insert_new(FileCheckpoint {
                 path: path.clone(),
                 dev,
                 inode,
                 offset: start,
-            })?;
+            });
+            if let Err(e) = saved {
+                // At start-up this stops the run (wrong --checkpoint place);
+                // later the file is still followed and the next ack retries.
+                if first {
+                    return Err(e);
+                }
+                self.checkpoint_error(&e);
+            }
             let mut t = Tailed {
                 path,
                 file,
@@ -412,12 +420,15 @@ impl TailSource {
         t.fingerprint.clear();
         if let Some(c) = &copy {
             tracing::info!(path = %c.path.display(), offset = c.pos, "reading the rest from the copy");
-            self.store.insert_new(FileCheckpoint {
+            let saved = self.store.insert_new(FileCheckpoint {
                 path: c.path.clone(),
                 dev: c.dev,
                 inode: c.inode,
                 offset: c.committed,
-            })?;
+            });
+            if let Err(e) = saved {
+                self.checkpoint_error(&e);
+            }
         }
         Ok(copy)
     }
@@ -563,6 +574,13 @@ impl TailSource {
                 }
             }
         }));
+    }
+
+    fn checkpoint_error(&self, e: &io::Error) {
+        tracing::error!(error = %e, "checkpoint not saved");
+        if let Some(m) = &self.metrics {
+            m.errors.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Bytes not yet read or not yet emitted, over all files.
