@@ -433,7 +433,7 @@ fn metrics_over_http() {
     assert_eq!(before["logscrub_ready"], 1.0);
     assert!(before.contains_key(r#"logscrub_redactions_total{rule="email",category="email"}"#));
 
-    let secret = "very.secret.person@example.org";
+    let secret = "zqxhidden.person@example.org";
     for i in 0..50 {
         append(&log, &format!("seq={i:06} mail {secret} done\n"));
     }
@@ -443,7 +443,7 @@ fn metrics_over_http() {
         == 51));
     let (_, body) = p.get("/metrics").unwrap();
     assert!(
-        !body.contains("secret"),
+        !body.contains("zqxhidden") && !body.contains("hidden.person"),
         "a record value leaked into /metrics"
     );
     assert!(
@@ -481,7 +481,10 @@ fn metrics_over_http() {
         );
     }
     assert!(!fs::read_to_string(&out).unwrap().contains(secret));
-    assert!(!p.stderr().contains("secret"), "record content in our logs");
+    assert!(
+        !p.stderr().contains("zqxhidden"),
+        "record content in our logs"
+    );
 }
 
 #[test]
