@@ -13,11 +13,17 @@ use clap::Parser;
 use crate::cli::{Cli, Command, RuleArgs, RunArgs};
 use crate::config::Endpoint;
 use crate::engine::{Engine, EngineHandle, LoadOptions};
-use crate::pipeline::{self, PipelineOptions, Sink, Source};
+use crate::metrics::Metrics;
+use crate::pipeline::{self, PipelineOptions, Shutdown, Sink, Source};
 use crate::rules::examples;
+use crate::sidecar::ControlOptions;
 use crate::sink::WriterSink;
+use crate::source::tail::default_checkpoint_path;
 use crate::source::ReaderSource;
+use crate::source::{TailOptions, TailSource};
 use crate::stats::Counts;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;
@@ -38,6 +44,12 @@ pub fn main() -> i32 {
     match cli.command {
         Some(Command::Check { paths, rules }) => check(&rules, paths),
         Some(Command::Rules { rules }) => list_rules(&rules),
+        Some(Command::Scan {
+            paths,
+            max_locations,
+            max_line_bytes,
+            rules,
+        }) => crate::scan::run(&rules, &paths, max_locations, max_line_bytes),
         None => filter(&cli.rules, &cli.run),
     }
 }
@@ -133,6 +145,16 @@ fn usage(message: &str) -> i32 {
 
 /// The default mode: a filter from input to output.
 fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
+    // Sidecar mode (file tailing or endpoints) logs from `info` up; the pipe
+    // filter only logs errors.
+    let tailing = run.from.as_deref().is_some_and(|f| f.starts_with("file:"));
+    let service = tailing || run.metrics_addr.is_some();
+    if let Err(e) = crate::sidecar::init_logging(&run.log_format, service) {
+        return usage(&e);
+    }
+    let shutdown = Shutdown::new();
+    let metrics = Arc::new(Metrics::new());
+    let ready = Arc::new(AtomicBool::new(false));
     let opts = match load_options(rule_args, run.max_line_bytes) {
         Ok(o) => o,
         Err(e) => return usage(&e),
@@ -162,7 +184,23 @@ fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
             popts.batch_bytes,
             opts.max_line_bytes,
         )),
-        Endpoint::File(_) => return usage("--from file: is not supported yet"),
+        Endpoint::File(pattern) => {
+            let tail = TailOptions {
+                pattern: pattern.clone(),
+                checkpoint: run
+                    .checkpoint
+                    .clone()
+                    .unwrap_or_else(|| default_checkpoint_path(pattern)),
+                from_beginning: run.from_beginning,
+                poll: std::time::Duration::from_millis(100),
+                batch_bytes: popts.batch_bytes,
+                max_line_bytes: opts.max_line_bytes,
+            };
+            match TailSource::new(tail, shutdown.clone(), Some(metrics.clone())) {
+                Ok(s) => Box::new(s),
+                Err(e) => return usage(&format!("--from {}: {e}", pattern.display())),
+            }
+        }
         Endpoint::Kafka(_) => return usage("--from kafka:// is not supported yet"),
     };
     let mut sink: Box<dyn Sink> = match &to {
@@ -175,7 +213,30 @@ fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
     };
     let started = Instant::now();
     let handle = EngineHandle::new(engine.clone());
-    let result = pipeline::run(&handle, source.as_mut(), sink.as_mut(), &popts, None);
+    if service {
+        let control = ControlOptions {
+            metrics_addr: run.metrics_addr.clone(),
+            signals: tailing,
+            grace: std::time::Duration::from_secs(run.grace_period),
+            load: opts.clone(),
+        };
+        let started = crate::sidecar::start(
+            control,
+            handle.clone(),
+            metrics.clone(),
+            ready.clone(),
+            shutdown.clone(),
+        );
+        if let Err(e) = started {
+            return usage(&e);
+        }
+    }
+    ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    let observed = service.then_some(&*metrics);
+    let result = pipeline::run(&handle, source.as_mut(), sink.as_mut(), &popts, observed);
+    if shutdown.is_triggered() {
+        tracing::info!("drained and checkpointed; exiting");
+    }
     let code = match &result {
         Ok(_) => EXIT_OK,
         Err(e) if e.is_closed_output() => EXIT_OK,

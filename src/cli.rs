@@ -54,6 +54,23 @@ pub enum Command {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Audit files (or stdin) for sensitive data without changing them.
+    ///
+    /// Prints, per rule and category, how many values were found and on
+    /// which lines (FILE:LINE), never the values. Exit code 1 when anything
+    /// was found, 0 when clean, 2 on usage errors.
+    Scan {
+        /// Files to read; none or `-` reads stdin.
+        paths: Vec<PathBuf>,
+        /// Line numbers listed per rule.
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        max_locations: usize,
+        /// Lines longer than this are counted as over the limit and skipped.
+        #[arg(long, value_name = "BYTES", default_value_t = crate::engine::DEFAULT_MAX_LINE_BYTES)]
+        max_line_bytes: usize,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
 }
 
 /// Which rules to load.
@@ -125,7 +142,7 @@ pub struct RunArgs {
     pub from_beginning: bool,
 
     /// Checkpoint file for `--from file:` (default: PATH.logscrub-checkpoint
-    /// next to the first file).
+    /// next to the file, or DIR/.logscrub-checkpoint for a glob).
     #[arg(long, value_name = "PATH", env = "LOGSCRUB_CHECKPOINT")]
     pub checkpoint: Option<PathBuf>,
 
