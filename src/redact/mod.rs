@@ -91,7 +91,9 @@ pub fn scrub_record(
     if !candidate
         && memchr::memchr(b'\\', record).is_none()
         && !has_url_escape(record)
-        && !engine.key_hint.hinted(record)
+        && !engine
+            .key_hint
+            .hinted(&engine.keys, record, &mut scratch.key_norm)
     {
         scratch.cache = cache;
         out.extend_from_slice(record);
