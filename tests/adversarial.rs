@@ -87,11 +87,41 @@ fn ten_thousand_levels_of_objects_keep_their_shape() {
         "{\"a\":[".repeat(n),
         "]}".repeat(n)
     );
+    // Library only: this takes ~20 s in a debug build because of the
+    // quadratic scan below; the binary's path is covered by the arrays test.
     let out = scrub(doc.as_bytes());
     assert_eq!(show(&out), want);
-    let mut input = doc.into_bytes();
-    input.push(b'\n');
-    assert_eq!(show(&run(&[], &input)), format!("{want}\n"));
+}
+
+/// Engine bug (CPU): `{"a":` nested N deep with a candidate anywhere in
+/// the record takes time quadratic in N. The text key-value scanner
+/// (`record::text::kv_pairs`, run over whole JSON documents too) looks for
+/// the matching bracket of every `key:{` value, so each of the N pairs scans
+/// the rest of the document. Debug build: 2,500 levels 1.2 s, 5,000 levels
+/// 4.7 s, 10,000 levels (80 KB) 19 s; a 1 MiB record (the default limit)
+/// holds about 200,000 levels. `x jane@example.com {"a":{"a":...` (text)
+/// behaves the same.
+#[test]
+#[ignore = "engine bug: kv_pairs' bracket_end makes nested {\"a\": quadratic (10,000 levels: ~19 s debug)"]
+fn deep_nesting_is_scrubbed_in_linear_time() {
+    let time = |n: usize| {
+        let doc = format!(
+            "{}\"jane.doe@example.com\"{}",
+            "{\"a\":".repeat(n),
+            "}".repeat(n)
+        );
+        let start = Instant::now();
+        let out = scrub(doc.as_bytes());
+        assert!(contains(&out, b"[REDACTED:email]"));
+        start.elapsed()
+    };
+    let small = time(2_000);
+    let large = time(16_000);
+    // 8x the input may take 8x the time (16x allowed for noise), not 64x.
+    assert!(
+        large < small * 16 + Duration::from_millis(200),
+        "2,000 levels {small:?}, 16,000 levels {large:?}"
+    );
 }
 
 #[test]
