@@ -102,7 +102,6 @@ fn ten_thousand_levels_of_objects_keep_their_shape() {
 /// holds about 200,000 levels. `x jane@example.com {"a":{"a":...` (text)
 /// behaves the same.
 #[test]
-#[ignore = "engine bug: kv_pairs' bracket_end makes nested {\"a\": quadratic (10,000 levels: ~19 s debug)"]
 fn deep_nesting_is_scrubbed_in_linear_time() {
     let time = |n: usize| {
         let doc = format!(
@@ -343,7 +342,6 @@ fn every_json_escape_kind_survives_and_the_value_is_redacted() {
 /// backslash: `{"m":"\njane@example.com"}` becomes
 /// `{"m":"\[REDACTED:email]"}`, which is not JSON (and the newline is lost).
 #[test]
-#[ignore = "engine bug: a redaction right after \\n, \\t or \\uXXXX eats the escape and leaves invalid JSON"]
 fn a_value_right_after_an_escape_keeps_the_escape() {
     for (input, want) in [
         (

@@ -19,17 +19,28 @@ fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
 }
 
-/// Calls `f` for every key-value pair in `hay`.
-pub fn kv_pairs(hay: &[u8], mut f: impl FnMut(Pair)) {
+/// Calls `f` for every key-value pair in `hay` whose key `want` accepts
+/// (given the key's byte range), with what `want` returned. The value's
+/// extent is only worked out for wanted keys.
+pub fn kv_pairs<T>(
+    hay: &[u8],
+    mut want: impl FnMut(usize, usize) -> Option<T>,
+    mut f: impl FnMut(Pair, T),
+) {
     for sep in memchr::memchr2_iter(b'=', b':', hay) {
-        if let Some(pair) = pair_at(hay, sep) {
-            f(pair);
+        if let Some((pair, t)) = pair_at(hay, sep, &mut want) {
+            f(pair, t);
         }
     }
 }
 
-/// The pair whose separator is at `sep`, if the bytes around it form one.
-fn pair_at(hay: &[u8], sep: usize) -> Option<Pair> {
+/// The pair whose separator is at `sep`, if the bytes around it form one
+/// and `want` accepts its key.
+fn pair_at<T>(
+    hay: &[u8],
+    sep: usize,
+    want: &mut impl FnMut(usize, usize) -> Option<T>,
+) -> Option<(Pair, T)> {
     let colon = hay[sep] == b':';
     // Key: `"key"`, `'key'` or a bare run of key bytes, optionally one space
     // before the separator.
@@ -73,9 +84,13 @@ fn pair_at(hay: &[u8], sep: usize) -> Option<Pair> {
         // `a:b` without a space is a time, a port, an IPv6 address...
         return None;
     }
-    let value = match hay.get(v)? {
+    let first = *hay.get(v)?;
+    if first == b'\\' {
         // `\"key\":\"value\"` is escaped JSON: the decoded layer sees it whole.
-        b'\\' => return None,
+        return None;
+    }
+    let wanted = want(key_start, key_end)?;
+    let value = match &first {
         &q @ (b'"' | b'\'') => {
             let close = quoted_end(hay, v + 1, q);
             (v + 1, close)
@@ -84,10 +99,13 @@ fn pair_at(hay: &[u8], sep: usize) -> Option<Pair> {
         _ if !colon => (v, bare_end(hay, v)),
         _ => (v, words_end(hay, v)),
     };
-    (value.1 > value.0).then_some(Pair {
-        key: (key_start, key_end),
-        value,
-    })
+    (value.1 > value.0).then_some((
+        Pair {
+            key: (key_start, key_end),
+            value,
+        },
+        wanted,
+    ))
 }
 
 /// End (exclusive, before the quote) of a quoted value starting at `from`.
@@ -153,11 +171,17 @@ fn words_end(hay: &[u8], from: usize) -> usize {
     end
 }
 
+/// How far a bracketed value is followed: beyond this the value is taken to
+/// run to this point (redacting more, never less), so that nested values
+/// under sensitive keys cannot make a record cost quadratic time.
+const MAX_BRACKET_SCAN: usize = 64 * 1024;
+
 /// End (exclusive) of a bracketed value, ignoring brackets inside strings.
 fn bracket_end(hay: &[u8], from: usize) -> usize {
     let mut depth = 0usize;
     let mut i = from;
-    while i < hay.len() {
+    let limit = hay.len().min(from + MAX_BRACKET_SCAN);
+    while i < limit {
         match hay[i] {
             b'{' | b'[' => depth += 1,
             b'}' | b']' => {
@@ -166,12 +190,12 @@ fn bracket_end(hay: &[u8], from: usize) -> usize {
                     return i + 1;
                 }
             }
-            b'"' => i = quoted_end(hay, i + 1, b'"'),
+            b'"' => i = quoted_end(&hay[..limit], i + 1, b'"'),
             _ => {}
         }
         i += 1;
     }
-    hay.len()
+    limit
 }
 
 #[cfg(test)]
@@ -180,9 +204,11 @@ mod tests {
 
     fn pairs(s: &str) -> Vec<(&str, &str)> {
         let mut v = Vec::new();
-        kv_pairs(s.as_bytes(), |p| {
-            v.push((&s[p.key.0..p.key.1], &s[p.value.0..p.value.1]))
-        });
+        kv_pairs(
+            s.as_bytes(),
+            |_, _| Some(()),
+            |p, ()| v.push((&s[p.key.0..p.key.1], &s[p.value.0..p.value.1])),
+        );
         v
     }
 

@@ -90,8 +90,16 @@ pub fn scrub_record(
     if let Some(c) = cache.as_mut() {
         find_candidates(engine, c, record, 0, record.len(), &mut scratch.candidates);
     }
+    let escaped = memchr::memchr(b'\\', record).is_some();
+    if escaped {
+        // A raw match that starts inside an escape (`\njane@...`) would cut
+        // the escape in half; the decoded layer finds the value whole.
+        scratch
+            .candidates
+            .retain(|c| !inside_escape(record, c.start));
+    }
     if scratch.candidates.is_empty()
-        && memchr::memchr(b'\\', record).is_none()
+        && !escaped
         && !has_url_escape(record)
         && !engine
             .key_hint
@@ -257,17 +265,17 @@ impl Scan<'_> {
         }
         let mut hits = std::mem::take(&mut self.s.merged);
         hits.clear();
-        kv_pairs(&hay[from..to], |p| {
-            let p = Pair {
-                key: (p.key.0 + from, p.key.1 + from),
-                value: (p.value.0 + from, p.value.1 + from),
-            };
-            if keep(&p) {
-                if let Some(rule) = self
-                    .engine
-                    .keys
-                    .lookup(&hay[p.key.0..p.key.1], &mut self.s.key_norm)
-                {
+        let keys = &self.engine.keys;
+        let norm = &mut self.s.key_norm;
+        kv_pairs(
+            &hay[from..to],
+            |ks, ke| keys.lookup(&hay[from + ks..from + ke], norm),
+            |p, rule| {
+                let p = Pair {
+                    key: (p.key.0 + from, p.key.1 + from),
+                    value: (p.value.0 + from, p.value.1 + from),
+                };
+                if keep(&p) {
                     hits.push(Edit {
                         start: p.value.0,
                         end: p.value.1,
@@ -278,8 +286,8 @@ impl Scan<'_> {
                         drop: false,
                     });
                 }
-            }
-        });
+            },
+        );
         for h in &hits {
             let Some(rule) = self.rule(h.rule) else {
                 continue;
@@ -600,6 +608,23 @@ fn find_candidates(
         }
         at = end.max(start + 1);
     }
+}
+
+/// True when `hay[at]` belongs to a backslash escape (`\n`, `\"`, `\u00e9`)
+/// that starts before it.
+fn inside_escape(hay: &[u8], at: usize) -> bool {
+    // An odd run of backslashes right before `at` escapes `hay[at]`.
+    let run = hay[..at].iter().rev().take_while(|&&b| b == b'\\').count();
+    if run % 2 == 1 {
+        return true;
+    }
+    // Inside the four hex digits of a `\uXXXX`.
+    (at.saturating_sub(5)..at.saturating_sub(1)).any(|i| {
+        hay[i] == b'\\'
+            && hay[i + 1] == b'u'
+            && at < i + 6
+            && hay[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
+    })
 }
 
 /// The span of a JSON field `"key": value` plus one adjacent comma, so that
