@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod kafka;
 pub mod matcher;
 pub mod metrics;
 pub mod pipeline;
