@@ -15,12 +15,18 @@ use rdkafka::ClientConfig;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let bin = args.get(1).expect("usage: kafka_bench LOGSCRUB [RECORDS] [PARTITIONS]");
+    let bin = args
+        .get(1)
+        .expect("usage: kafka_bench LOGSCRUB [RECORDS] [PARTITIONS]");
     let records: u64 = args.get(2).map_or(200_000, |s| s.parse().unwrap());
     let partitions: u32 = args.get(3).map_or(4, |s| s.parse().unwrap());
     let tansu = std::env::var("TANSU_BIN").unwrap_or_else(|_| "tansu".into());
 
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let addr = format!("127.0.0.1:{port}");
     let mut broker = Command::new(&tansu)
         .args([
@@ -41,7 +47,13 @@ fn main() {
     }
     for t in ["bench-raw", "bench-clean"] {
         let ok = Command::new(&tansu)
-            .args(["topic", "create", t, "--partitions", &partitions.to_string()])
+            .args([
+                "topic",
+                "create",
+                t,
+                "--partitions",
+                &partitions.to_string(),
+            ])
             .args(["--broker", &format!("tcp://{addr}")])
             .status()
             .unwrap()
@@ -79,7 +91,10 @@ fn main() {
         }
     }
     producer.flush(Duration::from_secs(120)).unwrap();
-    eprintln!("filled input: {records} records, {bytes} bytes in {:?}", t.elapsed());
+    eprintln!(
+        "filled input: {records} records, {bytes} bytes in {:?}",
+        t.elapsed()
+    );
 
     let from = format!("kafka://{addr}/bench-raw?group=bench");
     let to = format!("kafka://{addr}/bench-clean");
@@ -89,7 +104,10 @@ fn main() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let consumer: BaseConsumer = ClientConfig::new().set("bootstrap.servers", &addr).create().unwrap();
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &addr)
+        .create()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         let done: i64 = (0..partitions as i32)
@@ -105,7 +123,9 @@ fn main() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let secs = t.elapsed().as_secs_f64();
-    let _ = Command::new("kill").args(["-TERM", &ls.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &ls.id().to_string()])
+        .status();
     let _ = ls.wait();
     let _ = broker.kill();
     let _ = broker.wait();

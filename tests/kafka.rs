@@ -84,7 +84,10 @@ fn round_trip_100k_records() {
         assert_eq!(r.rid.as_deref(), Some(id.to_string().as_str()));
         assert_eq!(r.timestamp, Some(1_600_000_000_000 + id));
     }
-    assert!(!log.contains("@example.com"), "log lines never carry records");
+    assert!(
+        !log.contains("@example.com"),
+        "log lines never carry records"
+    );
 }
 
 #[test]
@@ -111,7 +114,11 @@ fn kill_9_and_restart_loses_nothing() {
     first.child.kill().unwrap(); // SIGKILL
     first.child.wait().unwrap();
     eprintln!("killed -9 with about {at_kill} of {N} records produced downstream");
-    assert!(at_kill >= 5_000, "logscrub made no progress:\n{}", first.log());
+    assert!(
+        at_kill >= 5_000,
+        "logscrub made no progress:\n{}",
+        first.log()
+    );
 
     let mut second = Logscrub::spawn(&group_args(&from, &to), b.dir.path(), "second");
     let out = read_topic(
@@ -150,7 +157,10 @@ fn three_instances_six_partitions_one_stops() {
     // Wait until the group has settled (every instance assigned) and work flows.
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let assigned = inst.iter().filter(|l| l.log().contains("assigned partitions")).count();
+        let assigned = inst
+            .iter()
+            .filter(|l| l.log().contains("assigned partitions"))
+            .count();
         if (assigned == 3 && topic_size(&b.addr, "clean") >= 10_000) || Instant::now() > deadline {
             eprintln!("{assigned} instances had an assignment");
             break;
@@ -159,7 +169,11 @@ fn three_instances_six_partitions_one_stops() {
     }
     let t = Instant::now();
     let status = inst[0].terminate(Duration::from_secs(20));
-    eprintln!("instance 0 stopped after {:?}; stderr:\n{}", t.elapsed(), inst[0].log());
+    eprintln!(
+        "instance 0 stopped after {:?}; stderr:\n{}",
+        t.elapsed(),
+        inst[0].log()
+    );
     assert!(status.is_some_and(|s| s.success()), "exit: {status:?}");
     produce(&b.addr, "raw", HALF..2 * HALF, 6);
     let out = read_topic(
@@ -179,7 +193,9 @@ fn three_instances_six_partitions_one_stops() {
     // Input partition of id i is i % 6: all ids present means all six
     // partitions were consumed, before and after the stop.
     for p in 0..6u64 {
-        assert!((0..2 * HALF).filter(|i| i % 6 == p).all(|i| ids.contains_key(&i)));
+        assert!((0..2 * HALF)
+            .filter(|i| i % 6 == p)
+            .all(|i| ids.contains_key(&i)));
     }
     check_scrubbed(&out);
 }
@@ -194,10 +210,7 @@ fn stdin_to_kafka_to_stdout_and_config_file() {
     let cfg = b.dir.path().join("logscrub.toml");
     std::fs::write(
         &cfg,
-        format!(
-            "to = \"{}\"\n[kafka]\n\"linger.ms\" = 2\n",
-            b.url("lines")
-        ),
+        format!("to = \"{}\"\n[kafka]\n\"linger.ms\" = 2\n", b.url("lines")),
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_logscrub"))
@@ -213,7 +226,11 @@ fn stdin_to_kafka_to_stdout_and_config_file() {
         }
     }
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(topic_size(&b.addr, "lines"), n);
 
     // Kafka -> stdout.
@@ -257,7 +274,16 @@ fn oversize_record_dead_letter_or_stop() {
     let from = format!("{}?group=nodlq", b.url("big"));
     let to = b.url("big-clean");
     let mut ls = Logscrub::spawn(
-        &["--from", &from, "--to", &to, "--max-line-bytes", "1000", "--grace-period", "5"],
+        &[
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--max-line-bytes",
+            "1000",
+            "--grace-period",
+            "5",
+        ],
         b.dir.path(),
         "nodlq",
     );
@@ -265,20 +291,40 @@ fn oversize_record_dead_letter_or_stop() {
     let log = ls.log();
     assert_eq!(status.and_then(|s| s.code()), Some(1), "{log}");
     assert!(log.contains("--dead-letter-topic"), "{log}");
-    let out = read_topic(&b.addr, "big-clean", 1, Duration::from_secs(1), Duration::from_secs(10));
+    let out = read_topic(
+        &b.addr,
+        "big-clean",
+        1,
+        Duration::from_secs(1),
+        Duration::from_secs(10),
+    );
     assert!(out.iter().all(|r| r.value.len() < 1000));
 
     // With one: the marker goes there, with a reason header.
     let from = format!("{}?group=withdlq", b.url("big"));
     let mut ls = Logscrub::spawn(
         &[
-            "--from", &from, "--to", &to, "--max-line-bytes", "1000",
-            "--dead-letter-topic", "dlq", "--grace-period", "5",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--max-line-bytes",
+            "1000",
+            "--dead-letter-topic",
+            "dlq",
+            "--grace-period",
+            "5",
         ],
         b.dir.path(),
         "withdlq",
     );
-    let dlq = read_topic(&b.addr, "dlq", 1, Duration::from_secs(1), Duration::from_secs(60));
+    let dlq = read_topic(
+        &b.addr,
+        "dlq",
+        1,
+        Duration::from_secs(1),
+        Duration::from_secs(60),
+    );
     let status = ls.terminate(Duration::from_secs(15));
     assert!(status.is_some_and(|s| s.success()), "{}", ls.log());
     assert_eq!(dlq.len(), 1);
@@ -310,5 +356,8 @@ fn broker_down_logs_and_exits_on_sigterm() {
     let log = ls.log();
     eprintln!("{log}");
     assert!(status.is_some(), "did not stop");
-    assert!(log.contains("Connection refused") || log.contains("brokers are down"), "{log}");
+    assert!(
+        log.contains("Connection refused") || log.contains("brokers are down"),
+        "{log}"
+    );
 }

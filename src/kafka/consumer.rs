@@ -18,9 +18,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{
-    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance,
-};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders};
 use rdkafka::statistics::Statistics;
@@ -91,7 +89,11 @@ impl Output {
 
     /// Delivers or flushes everything in flight, until `deadline`. Returns
     /// how many records are still in flight.
-    fn drain(&mut self, tracker: &Mutex<OffsetTracker>, deadline: Instant) -> Result<usize, String> {
+    fn drain(
+        &mut self,
+        tracker: &Mutex<OffsetTracker>,
+        deadline: Instant,
+    ) -> Result<usize, String> {
         match self {
             Output::Topic { producer, .. } => producer.drain(deadline),
             Output::Writer {
@@ -175,8 +177,10 @@ impl ScrubContext {
             let _ = tpl.add_partition_offset(&self.topic, p, Offset::Offset(o));
         }
         if let Err(e) = consumer.store_offsets(&tpl) {
-            self.log
-                .limited(&format!("could not store offsets of topic `{}`: {e}", self.topic));
+            self.log.limited(&format!(
+                "could not store offsets of topic `{}`: {e}",
+                self.topic
+            ));
         }
         let t = self.tracker.lock().unwrap_or_else(|e| e.into_inner());
         self.metrics
@@ -226,7 +230,9 @@ impl ClientContext for ScrubContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        self.metrics.kafka_client_errors.fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .kafka_client_errors
+            .fetch_add(1, Ordering::Relaxed);
         self.log.client_error(&error, reason);
     }
 
@@ -247,7 +253,9 @@ impl ConsumerContext for ScrubContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
             Rebalance::Revoke(tpl) => {
-                self.metrics.kafka_rebalances.fetch_add(1, Ordering::Relaxed);
+                self.metrics
+                    .kafka_rebalances
+                    .fetch_add(1, Ordering::Relaxed);
                 let parts = partitions(tpl);
                 self.log.line(&format!(
                     "partitions {parts:?} of topic `{}` revoked: draining and committing",
@@ -269,7 +277,9 @@ impl ConsumerContext for ScrubContext {
 
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
-            self.metrics.kafka_rebalances.fetch_add(1, Ordering::Relaxed);
+            self.metrics
+                .kafka_rebalances
+                .fetch_add(1, Ordering::Relaxed);
             let parts = partitions(tpl);
             let mut t = self.tracker.lock().unwrap_or_else(|e| e.into_inner());
             for &p in &parts {
@@ -413,9 +423,12 @@ pub fn run(
     };
     let mut config = client_config(&from.brokers, Role::Consumer, settings);
     config.set("group.id", &group);
-    let consumer: BaseConsumer<ScrubContext> = config
-        .create_with_context(context)
-        .map_err(|e| RunError::Usage(format!("cannot create the Kafka consumer: {e}; check the -X settings")))?;
+    let consumer: BaseConsumer<ScrubContext> =
+        config.create_with_context(context).map_err(|e| {
+            RunError::Usage(format!(
+                "cannot create the Kafka consumer: {e}; check the -X settings"
+            ))
+        })?;
     consumer.subscribe(&[&from.topic]).map_err(|e| {
         RunError::Failure(format!("cannot subscribe to topic `{}`: {e}", from.topic))
     })?;
@@ -500,7 +513,8 @@ pub fn run(
         }
     });
     if shutdown.is_triggered() && fatal.is_none() {
-        ctx.log.line("stopping: draining in-flight records and committing offsets");
+        ctx.log
+            .line("stopping: draining in-flight records and committing offsets");
     }
     ctx.drain_and_commit(&consumer, "shutdown");
     if fatal.is_none() {

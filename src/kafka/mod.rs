@@ -61,9 +61,11 @@ impl Settings {
         for role in [Role::Consumer, Role::Producer] {
             if let Some(v) = s.get(role, "enable.auto.offset.store") {
                 if v != "false" {
-                    return Err("-X enable.auto.offset.store must stay false: logscrub stores \
+                    return Err(
+                        "-X enable.auto.offset.store must stay false: logscrub stores \
                                 offsets itself after delivery (at-least-once)"
-                        .into());
+                            .into(),
+                    );
                 }
             }
         }
@@ -232,7 +234,10 @@ mod tests {
                 ("security.protocol".into(), "SSL".into())
             ]
         );
-        assert_eq!(s.get(Role::Consumer, "fetch.min.bytes").as_deref(), Some("1000"));
+        assert_eq!(
+            s.get(Role::Consumer, "fetch.min.bytes").as_deref(),
+            Some("1000")
+        );
         assert_eq!(s.get(Role::Consumer, "linger.ms"), None);
         assert!(Settings::parse(&["novalue".into()]).is_err());
         assert!(Settings::parse(&["enable.auto.offset.store=true".into()]).is_err());

@@ -48,7 +48,9 @@ impl ClientContext for DeliveryContext {
         self.log.client_log(level, fac, log_message);
     }
     fn error(&self, error: KafkaError, reason: &str) {
-        self.metrics.kafka_client_errors.fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .kafka_client_errors
+            .fetch_add(1, Ordering::Relaxed);
         self.log.client_error(&error, reason);
     }
 }
@@ -335,7 +337,9 @@ impl Sink for KafkaSink {
             match self.producer.send(rec) {
                 Ok(()) => {}
                 Err(SendError::Shutdown) => {
-                    return Err(io::Error::other("shutdown while the producer queue was full"))
+                    return Err(io::Error::other(
+                        "shutdown while the producer queue was full",
+                    ))
                 }
                 Err(SendError::Fatal(e)) => return Err(io::Error::other(e)),
             }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
-use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer, DefaultProducerContext};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::ClientConfig;
 
@@ -156,7 +156,9 @@ pub fn produce(addr: &str, topic: &str, ids: std::ops::Range<u64>, partitions: i
             }
         }
     }
-    producer.flush(Duration::from_secs(60)).expect("test producer flush");
+    producer
+        .flush(Duration::from_secs(60))
+        .expect("test producer flush");
 }
 
 /// Produces raw values (no key) to `topic`.
@@ -178,7 +180,9 @@ pub fn produce_values(addr: &str, topic: &str, values: &[Vec<u8>]) {
             }
         }
     }
-    producer.flush(Duration::from_secs(60)).expect("test producer flush");
+    producer
+        .flush(Duration::from_secs(60))
+        .expect("test producer flush");
 }
 
 /// One record read back from an output topic.
@@ -194,7 +198,13 @@ pub struct OutRecord {
 /// Reads every partition of `topic` from the beginning (no group) until
 /// `want` records were seen (then `settle` more of quiet time, to catch
 /// duplicates) or `timeout` passed.
-pub fn read_topic(addr: &str, topic: &str, want: usize, settle: Duration, timeout: Duration) -> Vec<OutRecord> {
+pub fn read_topic(
+    addr: &str,
+    topic: &str,
+    want: usize,
+    settle: Duration,
+    timeout: Duration,
+) -> Vec<OutRecord> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", addr)
         .set("enable.partition.eof", "false")
@@ -205,7 +215,8 @@ pub fn read_topic(addr: &str, topic: &str, want: usize, settle: Duration, timeou
         .expect("metadata");
     let mut tpl = TopicPartitionList::new();
     for p in md.topics()[0].partitions() {
-        tpl.add_partition_offset(topic, p.id(), Offset::Beginning).unwrap();
+        tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
+            .unwrap();
     }
     consumer.assign(&tpl).expect("assign");
     let start = Instant::now();
@@ -233,7 +244,10 @@ pub fn read_topic(addr: &str, topic: &str, want: usize, settle: Duration, timeou
                 out.push(OutRecord {
                     key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
                     value: m.payload().unwrap_or_default().to_vec(),
-                    rid: headers.iter().find(|(k, _)| k == "rid").map(|(_, v)| v.clone()),
+                    rid: headers
+                        .iter()
+                        .find(|(k, _)| k == "rid")
+                        .map(|(_, v)| v.clone()),
                     headers,
                     timestamp: m.timestamp().to_millis(),
                 });
