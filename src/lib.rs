@@ -14,6 +14,7 @@ pub mod kafka;
 pub mod matcher;
 pub mod metrics;
 pub mod pipeline;
+pub mod record;
 pub mod redact;
 pub mod rules;
 pub mod sink;

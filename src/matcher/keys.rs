@@ -29,6 +29,22 @@ impl KeyMatcher {
         self.names.insert(norm.into_boxed_slice(), rule)
     }
 
+    /// The last word of every name: a key that matches contains one of
+    /// them, ASCII case-insensitively.
+    pub fn last_words(&self) -> Vec<String> {
+        let mut words: Vec<String> = self
+            .names
+            .keys()
+            .map(|n| {
+                let last = n.rsplit(|&b| b == b'_').next().unwrap_or(n);
+                String::from_utf8_lossy(last).into_owned()
+            })
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    }
+
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }

@@ -1,27 +1,611 @@
-//! Deciding and writing replacements: actions, span merging, and the record
-//! scrubber that ties parsers, matchers and actions together.
+//! The record scrubber: finds every sensitive span of one record with the
+//! parsers of [`crate::record`] and the matchers of [`crate::matcher`],
+//! merges overlapping spans, and writes the record with replacements.
+//!
+//! All spans are kept in the coordinates of the original record. Text that
+//! had to be decoded first (URL escapes, JSON escapes, JSON inside a JSON
+//! string) is scanned in a decoded *layer*; its spans are mapped back through
+//! the layer's offset map, and replacements are escaped once per enclosing
+//! JSON string, so the output stays valid and untouched bytes stay identical.
 
 mod action;
+mod edit;
 
 pub use action::{Action, Subject, Template};
 
+use regex_automata::meta;
+
 use crate::engine::Verdict;
+use crate::matcher::Context;
+use crate::record::decode::{has_url_escape, json_unescape, source_span, url_decode};
+use crate::record::json::{self, Kind, Token};
+use crate::record::text::{kv_pairs, Pair};
+use crate::record::{detect, Format};
+use crate::rules::compile::CompiledRule;
 use crate::rules::Compiled;
+use crate::source::OVERSIZE_MARKER;
 use crate::stats::Counts;
+use edit::Edit;
+
+/// How many decoding layers deep the scrubber looks (URL in JSON in JSON...).
+pub const MAX_LAYERS: usize = 4;
 
 /// Per-thread scratch memory, reused for every record.
 #[derive(Default)]
-pub struct Scratch {}
+pub struct Scratch {
+    cache: Option<meta::Cache>,
+    clean_cache: Option<meta::Cache>,
+    edits: Vec<Edit>,
+    merged: Vec<Edit>,
+    /// Decoded text and offset map per layer (index 0 unused).
+    layers: Vec<Layer>,
+    /// Token lists per layer, for JSON documents found at that layer.
+    tokens: Vec<Vec<Token>>,
+    stack: Vec<u32>,
+    /// Spans (in layer coordinates) whose values an `allow` rule exempts.
+    allowed: Vec<(usize, usize)>,
+    /// Matched values, for actions that need them (pseudonym, keep_last).
+    values: Vec<u8>,
+    key_norm: Vec<u8>,
+    rep: Vec<u8>,
+    rep2: Vec<u8>,
+}
+
+#[derive(Default)]
+struct Layer {
+    text: Vec<u8>,
+    map: Vec<u32>,
+    /// Where the decoded source starts in the parent layer.
+    base: usize,
+}
 
 /// Scrubs one record into `out`.
 pub fn scrub_record(
-    _engine: &Compiled,
-    _scratch: &mut Scratch,
+    engine: &Compiled,
+    scratch: &mut Scratch,
     counts: &mut Counts,
     record: &[u8],
     out: &mut Vec<u8>,
 ) -> Verdict {
     counts.records += 1;
-    out.extend_from_slice(record);
-    Verdict::Clean
+    if record.len() > engine.max_line_bytes {
+        counts.oversize += 1;
+        counts.redacted_records += 1;
+        out.extend_from_slice(OVERSIZE_MARKER);
+        return Verdict::Redacted;
+    }
+    let clean_cache = scratch
+        .clean_cache
+        .get_or_insert_with(|| engine.clean_check.create_cache());
+    if !engine.clean_check.suspicious(clean_cache, record)
+        && memchr::memchr(b'\\', record).is_none()
+        && !has_url_escape(record)
+    {
+        out.extend_from_slice(record);
+        return Verdict::Clean;
+    }
+    if scratch.layers.len() <= MAX_LAYERS {
+        scratch.layers.resize_with(MAX_LAYERS + 1, Layer::default);
+        scratch.tokens.resize_with(MAX_LAYERS + 1, Vec::new);
+    }
+    let mut cache = match (scratch.cache.take(), &engine.content) {
+        (Some(c), _) => Some(c),
+        (None, Some(m)) => Some(m.create_cache()),
+        (None, None) => None,
+    };
+    scratch.edits.clear();
+    scratch.values.clear();
+    scratch.allowed.clear();
+    let mut scan = Scan {
+        engine,
+        s: scratch,
+        cache: cache.as_mut(),
+    };
+    let frame = Frame {
+        depth: 0,
+        escape: 0,
+    };
+    match detect(record) {
+        Format::Json => {
+            if scan.json(record, frame, 0, record.len()).is_err() {
+                counts.fallbacks += 1;
+                scan.s.edits.clear();
+                scan.s.values.clear();
+                scan.s.allowed.clear();
+                scan.text(record, frame, 0, record.len());
+            }
+        }
+        Format::Text => scan.text(record, frame, 0, record.len()),
+    }
+    scratch.cache = cache;
+    if scratch.edits.is_empty() {
+        out.extend_from_slice(record);
+        return Verdict::Clean;
+    }
+    edit::merge(&mut scratch.edits, &mut scratch.merged);
+    for e in &scratch.merged {
+        counts.per_rule[e.rule as usize] += 1;
+    }
+    if scratch
+        .merged
+        .iter()
+        .any(|e| matches!(engine.rules[e.rule as usize].action, Action::DropRecord))
+    {
+        counts.dropped += 1;
+        return Verdict::Dropped;
+    }
+    counts.redacted_records += 1;
+    edit::write(engine, scratch_parts(scratch), record, out);
+    Verdict::Redacted
+}
+
+fn scratch_parts(s: &mut Scratch) -> edit::Parts<'_> {
+    edit::Parts {
+        merged: &s.merged,
+        values: &s.values,
+        rep: &mut s.rep,
+        rep2: &mut s.rep2,
+    }
+}
+
+/// How an edit replaces its span.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// Replace the bytes in place (inside text or a string).
+    Replace,
+    /// Replace a whole JSON value with a JSON string.
+    Quote,
+    /// Remove the bytes (drop_field).
+    Drop,
+}
+
+/// Where a piece of text sits: how many decoded layers deep, and how many
+/// JSON strings enclose it (each needs one round of escaping on output).
+#[derive(Clone, Copy)]
+struct Frame {
+    depth: usize,
+    escape: u8,
+}
+
+/// One record's scan: finds spans and pushes edits.
+struct Scan<'a> {
+    engine: &'a Compiled,
+    s: &'a mut Scratch,
+    cache: Option<&'a mut meta::Cache>,
+}
+
+impl Scan<'_> {
+    /// The rule, unless the engine is restricted to another one.
+    fn rule(&self, index: u32) -> Option<&CompiledRule> {
+        match self.engine.only {
+            Some(only) if only != index => None,
+            _ => Some(&self.engine.rules[index as usize]),
+        }
+    }
+
+    /// Maps a span of layer `depth` to the original record.
+    fn to_raw(&self, depth: usize, mut start: usize, mut end: usize) -> (usize, usize) {
+        for d in (1..=depth).rev() {
+            let layer = &self.s.layers[d];
+            let (s, e) = source_span(&layer.map, start, end);
+            start = s + layer.base;
+            end = e + layer.base;
+        }
+        (start, end)
+    }
+
+    /// Records an edit for `span` of `hay`, in layer `frame.depth`.
+    fn push(&mut self, hay: &[u8], frame: Frame, rule: u32, span: (usize, usize), how: How) {
+        let (start, end) = span;
+        let (rs, re) = self.to_raw(frame.depth, start, end);
+        let quote = how == How::Quote;
+        let value_start = self.s.values.len();
+        let value = if quote && matches!(hay.get(start), Some(b'"')) && end - start >= 2 {
+            &hay[start + 1..end - 1]
+        } else {
+            &hay[start..end]
+        };
+        self.s.values.extend_from_slice(value);
+        self.s.edits.push(Edit {
+            start: rs,
+            end: re,
+            rule,
+            value: (value_start, self.s.values.len()),
+            quote,
+            escape: frame.escape,
+            drop: how == How::Drop,
+        });
+    }
+
+    fn is_allowed(&self, allowed_from: usize, start: usize, end: usize) -> bool {
+        self.s.allowed[allowed_from..]
+            .iter()
+            .any(|&(a, b)| start >= a && end <= b)
+    }
+
+    /// Scans free text `hay[from..to]`: key-value pairs, content rules, and
+    /// decoded layers of it.
+    fn text(&mut self, hay: &[u8], frame: Frame, from: usize, to: usize) {
+        let allowed_from = self.s.allowed.len();
+        self.pairs(hay, frame, from, to, |_| true);
+        self.content(hay, frame, from, to, allowed_from, |s, e| {
+            Some((s, e, false))
+        });
+        self.s.allowed.truncate(allowed_from);
+        self.decoded_layers(hay, frame, from, to, false);
+    }
+
+    /// Key rules over the pairs of `hay[from..to]` accepted by `keep`.
+    fn pairs(
+        &mut self,
+        hay: &[u8],
+        frame: Frame,
+        from: usize,
+        to: usize,
+        keep: impl Fn(&Pair) -> bool,
+    ) {
+        if self.engine.keys.is_empty() {
+            return;
+        }
+        let mut hits = std::mem::take(&mut self.s.merged);
+        hits.clear();
+        kv_pairs(&hay[from..to], |p| {
+            let p = Pair {
+                key: (p.key.0 + from, p.key.1 + from),
+                value: (p.value.0 + from, p.value.1 + from),
+            };
+            if keep(&p) {
+                if let Some(rule) = self
+                    .engine
+                    .keys
+                    .lookup(&hay[p.key.0..p.key.1], &mut self.s.key_norm)
+                {
+                    hits.push(Edit {
+                        start: p.value.0,
+                        end: p.value.1,
+                        rule,
+                        value: (p.key.0, p.key.1),
+                        quote: false,
+                        escape: 0,
+                        drop: false,
+                    });
+                }
+            }
+        });
+        for h in &hits {
+            let Some(rule) = self.rule(h.rule) else {
+                continue;
+            };
+            match rule.action {
+                Action::Allow => self.s.allowed.push((h.start, h.end)),
+                Action::DropField => self.push(hay, frame, h.rule, (h.start, h.end), How::Drop),
+                _ => self.push(hay, frame, h.rule, (h.start, h.end), How::Replace),
+            }
+        }
+        hits.clear();
+        self.s.merged = hits;
+    }
+
+    /// Content rules over `hay[from..to]`. `place` decides, per match, which
+    /// span to redact: `Some((start, end, false))` inside a string,
+    /// `Some((start, end, true))` for a whole JSON number (replaced by a
+    /// quoted string at the document's level), `None` to drop the match.
+    fn content(
+        &mut self,
+        hay: &[u8],
+        frame: Frame,
+        from: usize,
+        to: usize,
+        allowed_from: usize,
+        place: impl Fn(usize, usize) -> Option<(usize, usize, bool)>,
+    ) {
+        let Some(matcher) = &self.engine.content else {
+            return;
+        };
+        let Some(cache) = self.cache.as_deref_mut() else {
+            return;
+        };
+        let mut at = from;
+        let mut found = std::mem::take(&mut self.s.merged);
+        found.clear();
+        while at < to {
+            let Some((rule, start, end)) = matcher.find_at(cache, hay, at, to) else {
+                break;
+            };
+            let r = &self.engine.rules[rule as usize];
+            let ok = self.engine.only.is_none_or(|o| o == rule)
+                && r.validator.is_none_or(|v| v.check(&hay[start..end]))
+                && r.context
+                    .as_ref()
+                    .is_none_or(|c: &Context| c.found(hay, start))
+                && !r.deny_context.as_ref().is_some_and(|c| c.found(hay, start));
+            if !ok {
+                // Resume right after the start: a shorter or later candidate
+                // (of this or another rule) may still be real.
+                at = start + 1;
+                continue;
+            }
+            let (s, e) = match &r.group {
+                Some((g, re)) => match re.captures_at(&hay[..to], start).and_then(|c| c.get(*g)) {
+                    Some(m) if m.start() >= start => (m.start(), m.end()),
+                    _ => (start, end),
+                },
+                None => (start, end),
+            };
+            if s < e {
+                found.push(Edit {
+                    start: s,
+                    end: e,
+                    rule,
+                    value: (0, 0),
+                    quote: false,
+                    escape: 0,
+                    drop: false,
+                });
+            }
+            at = end.max(start + 1);
+        }
+        for f in &found {
+            if self.is_allowed(allowed_from, f.start, f.end) {
+                continue;
+            }
+            if let Some((s, e, quote)) = place(f.start, f.end) {
+                let how = match (&self.engine.rules[f.rule as usize].action, quote) {
+                    (Action::DropField, _) => How::Drop,
+                    (_, true) => How::Quote,
+                    _ => How::Replace,
+                };
+                let frame = if quote {
+                    Frame {
+                        escape: frame.escape.saturating_sub(1),
+                        ..frame
+                    }
+                } else {
+                    frame
+                };
+                self.push(hay, frame, f.rule, (s, e), how);
+            }
+        }
+        found.clear();
+        self.s.merged = found;
+    }
+
+    /// Scans URL-decoded and JSON-unescaped forms of `hay[from..to]`.
+    /// `in_string`: the text is already a decoded JSON string.
+    fn decoded_layers(
+        &mut self,
+        hay: &[u8],
+        frame: Frame,
+        from: usize,
+        to: usize,
+        in_string: bool,
+    ) {
+        let depth = frame.depth + 1;
+        if depth > MAX_LAYERS {
+            return;
+        }
+        let part = &hay[from..to];
+        if has_url_escape(part) {
+            let mut layer = std::mem::take(&mut self.s.layers[depth]);
+            url_decode(part, &mut layer.text, &mut layer.map);
+            layer.base = from;
+            let text = std::mem::take(&mut layer.text);
+            self.s.layers[depth] = layer;
+            self.text(&text, Frame { depth, ..frame }, 0, text.len());
+            self.s.layers[depth].text = text;
+        }
+        if !in_string && memchr::memchr(b'\\', part).is_some() {
+            let mut layer = std::mem::take(&mut self.s.layers[depth]);
+            json_unescape(part, &mut layer.text, &mut layer.map);
+            layer.base = from;
+            let text = std::mem::take(&mut layer.text);
+            self.s.layers[depth] = layer;
+            if text.len() != part.len() {
+                self.text(&text, Frame { depth, ..frame }, 0, text.len());
+            }
+            self.s.layers[depth].text = text;
+        }
+    }
+
+    /// Scans the JSON document `hay[from..to]`. On a syntax error nothing is
+    /// pushed for it and the caller falls back to text.
+    fn json(
+        &mut self,
+        hay: &[u8],
+        frame: Frame,
+        from: usize,
+        to: usize,
+    ) -> Result<(), json::SyntaxError> {
+        let depth = frame.depth;
+        let mut tokens = std::mem::take(&mut self.s.tokens[depth]);
+        let result = json::tokenize(&hay[from..to], &mut tokens, &mut self.s.stack);
+        if result.is_ok() {
+            for t in tokens.iter_mut() {
+                t.start += from as u32;
+                t.end += from as u32;
+            }
+            self.json_tokens(hay, frame, &tokens);
+        }
+        self.s.tokens[depth] = tokens;
+        result
+    }
+
+    fn json_tokens(&mut self, hay: &[u8], frame: Frame, tokens: &[Token]) {
+        let allowed_from = self.s.allowed.len();
+        let inner = Frame {
+            depth: frame.depth,
+            escape: frame.escape + 1,
+        };
+        let mut skip_until = 0usize;
+        let mut key: Option<&Token> = None;
+        for t in tokens {
+            let (start, end) = (t.start as usize, t.end as usize);
+            if t.kind == Kind::Key {
+                key = Some(t);
+                continue;
+            }
+            let this_key = key.take();
+            if start < skip_until {
+                continue;
+            }
+            let rule = this_key.and_then(|k| {
+                let name = &hay[k.start as usize + 1..k.end as usize - 1];
+                self.engine
+                    .keys
+                    .lookup(name, &mut self.s.key_norm)
+                    .filter(|&r| self.rule(r).is_some())
+            });
+            if let (Some(rule), Some(k)) = (rule, this_key) {
+                match self.engine.rules[rule as usize].action {
+                    Action::Allow => self.s.allowed.push((start, end)),
+                    Action::DropField => {
+                        let (s, e) = field_span(hay, k.start as usize, end);
+                        self.push(hay, frame, rule, (s, e), How::Drop);
+                    }
+                    _ if t.kind == Kind::Null => {}
+                    _ => self.push(hay, frame, rule, (start, end), How::Quote),
+                }
+                skip_until = end;
+                continue;
+            }
+            if t.kind == Kind::Str && end - start > 2 {
+                let (cs, ce) = (start + 1, end - 1);
+                if t.escaped {
+                    self.json_string_layer(hay, inner, cs, ce);
+                } else {
+                    self.decoded_layers(hay, inner, cs, ce, true);
+                }
+            }
+        }
+        // Content and key-value rules over the whole document at once, kept
+        // only where they fall inside one string (or number) token.
+        let leaf = |s: usize, e: usize| -> Option<&Token> {
+            let i = tokens
+                .partition_point(|t| (t.start as usize) <= s)
+                .checked_sub(1)?;
+            let t = &tokens[i];
+            (!matches!(t.kind, Kind::Object | Kind::Array) && e <= t.end as usize).then_some(t)
+        };
+        let from = tokens.first().map_or(0, |t| t.start as usize);
+        let to = tokens.first().map_or(0, |t| t.end as usize);
+        self.content(hay, inner, from, to, allowed_from, |s, e| {
+            match leaf(s, e) {
+                Some(t)
+                    if matches!(t.kind, Kind::Str | Kind::Key)
+                        && s > t.start as usize
+                        && e < t.end as usize =>
+                {
+                    Some((s, e, false))
+                }
+                Some(t) if t.kind == Kind::Num => Some((t.start as usize, t.end as usize, true)),
+                _ => None,
+            }
+        });
+        self.pairs(hay, inner, from, to, |p| {
+            leaf(p.key.0, p.value.1).is_some_and(|t| {
+                t.kind == Kind::Str && p.key.0 > t.start as usize && p.value.1 < t.end as usize
+            })
+        });
+        self.s.allowed.truncate(allowed_from);
+        // Crossing matches (a pattern spanning a quote) were dropped above;
+        // scan each string on its own so nothing hides behind them.
+        self.crossing_rescan(hay, inner, tokens);
+    }
+
+    /// Re-scans string tokens that a whole-document match crossed.
+    fn crossing_rescan(&mut self, hay: &[u8], inner: Frame, tokens: &[Token]) {
+        let Some(matcher) = &self.engine.content else {
+            return;
+        };
+        let Some(cache) = self.cache.as_deref_mut() else {
+            return;
+        };
+        let from = tokens.first().map_or(0, |t| t.start as usize);
+        let to = tokens.first().map_or(0, |t| t.end as usize);
+        let mut crossing = false;
+        let mut at = from;
+        while let Some((_, s, e)) = matcher.find_at(cache, hay, at, to) {
+            let i = tokens.partition_point(|t| (t.start as usize) <= s);
+            let inside = i > 0 && {
+                let t = &tokens[i - 1];
+                !matches!(t.kind, Kind::Object | Kind::Array) && e <= t.end as usize
+            };
+            if !inside {
+                crossing = true;
+                break;
+            }
+            at = e.max(s + 1);
+        }
+        if !crossing {
+            return;
+        }
+        for t in tokens {
+            if matches!(t.kind, Kind::Str | Kind::Key) && t.end - t.start > 2 && !t.escaped {
+                let allowed_from = self.s.allowed.len();
+                let (cs, ce) = (t.start as usize + 1, t.end as usize - 1);
+                self.content(hay, inner, cs, ce, allowed_from, |s, e| Some((s, e, false)));
+            }
+        }
+    }
+
+    /// Decodes an escaped JSON string `hay[cs..ce]` and scans it as JSON (if
+    /// it holds a document) or as text.
+    fn json_string_layer(&mut self, hay: &[u8], inner: Frame, cs: usize, ce: usize) {
+        let depth = inner.depth + 1;
+        if depth > MAX_LAYERS {
+            // Too deep to decode: scan the raw content, strictly.
+            self.text(hay, inner, cs, ce);
+            return;
+        }
+        let mut layer = std::mem::take(&mut self.s.layers[depth]);
+        json_unescape(&hay[cs..ce], &mut layer.text, &mut layer.map);
+        layer.base = cs;
+        let text = std::mem::take(&mut layer.text);
+        self.s.layers[depth] = layer;
+        let frame = Frame {
+            depth,
+            escape: inner.escape,
+        };
+        let doc_frame = Frame {
+            depth,
+            escape: inner.escape,
+        };
+        let parsed = detect(&text) == Format::Json && {
+            let edits = self.s.edits.len();
+            let ok = self.json(&text, doc_frame, 0, text.len()).is_ok();
+            if !ok {
+                self.s.edits.truncate(edits);
+            }
+            ok
+        };
+        if !parsed {
+            self.text(&text, frame, 0, text.len());
+        }
+        self.s.layers[depth].text = text;
+    }
+}
+
+/// The span of a JSON field `"key": value` plus one adjacent comma, so that
+/// removing it leaves valid JSON.
+fn field_span(hay: &[u8], key_start: usize, value_end: usize) -> (usize, usize) {
+    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let mut e = value_end;
+    while e < hay.len() && ws(hay[e]) {
+        e += 1;
+    }
+    if hay.get(e) == Some(&b',') {
+        e += 1;
+        while e < hay.len() && ws(hay[e]) {
+            e += 1;
+        }
+        return (key_start, e);
+    }
+    let mut s = key_start;
+    while s > 0 && ws(hay[s - 1]) {
+        s -= 1;
+    }
+    if s > 0 && hay[s - 1] == b',' {
+        return (s - 1, value_end);
+    }
+    (key_start, value_end)
 }

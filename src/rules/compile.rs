@@ -6,7 +6,7 @@ use super::load::LoadedRule;
 use super::spec::ExamplesSpec;
 use crate::engine::{LoadOptions, RuleInfo};
 use crate::matcher::validate::Validator;
-use crate::matcher::{ContentMatcher, Context, KeyMatcher};
+use crate::matcher::{CleanCheck, ContentMatcher, Context, KeyMatcher};
 use crate::redact::{Action, Template};
 
 /// Limits that keep a rule file from making the engine slow or huge.
@@ -46,6 +46,7 @@ pub struct Compiled {
     pub infos: Vec<RuleInfo>,
     pub rules: Vec<CompiledRule>,
     pub content: Option<ContentMatcher>,
+    pub clean_check: CleanCheck,
     pub keys: KeyMatcher,
     pub hmac_key: Option<Vec<u8>>,
     pub max_line_bytes: usize,
@@ -123,8 +124,21 @@ pub fn compile(loaded: Vec<LoadedRule>, opts: &LoadOptions) -> Result<Compiled, 
             }
         }
     };
+    let pattern_texts: Vec<&str> = patterns.iter().map(|(_, p)| p.as_str()).collect();
+    let clean_check = CleanCheck::new(&pattern_texts, &keys.last_words()).map_err(|e| {
+        RuleErrors(vec![RuleError {
+            file: "rules".into(),
+            line: 0,
+            col: 0,
+            rule: None,
+            message: format!(
+                "the rule set is too large to compile ({e}); remove or simplify patterns"
+            ),
+        }])
+    })?;
     Ok(Compiled {
         infos,
+        clean_check,
         rules,
         content,
         keys,
@@ -226,9 +240,9 @@ fn compile_rule(lr: &LoadedRule, opts: &LoadOptions) -> Result<RuleParts, Vec<Ru
             );
         }
     }
-    if spec.group.is_some() && spec.pattern.is_none() {
+    if let (Some(group), None) = (&spec.group, &spec.pattern) {
         err(
-            spec.group.as_ref().unwrap().span().start,
+            group.span().start,
             "`group` only applies to `pattern` rules".into(),
         );
     }
@@ -398,8 +412,7 @@ fn check_pattern(p: &str) -> Result<usize, String> {
 
 fn one_line(s: &str) -> String {
     s.lines()
-        .filter(|l| !l.trim().is_empty())
-        .last()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or(s)
         .trim()
         .to_string()

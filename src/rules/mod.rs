@@ -5,7 +5,7 @@
 //! [`Engine`](crate::Engine). Both collect every error before giving up, so
 //! one run of `logscrub check` reports everything that is wrong.
 
-mod compile;
+pub mod compile;
 mod error;
 pub mod examples;
 mod load;

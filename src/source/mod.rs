@@ -2,4 +2,4 @@
 
 mod reader;
 
-pub use reader::ReaderSource;
+pub use reader::{ReaderSource, OVERSIZE_MARKER};

@@ -1,0 +1,189 @@
+//! Undoing URL encoding and JSON escapes with an offset map.
+//!
+//! `map[i]` is the offset in the source of the encoded unit that produced
+//! decoded byte `i`; `map[decoded.len()]` is the source length. Bytes decoded
+//! from one escape share its start, so [`source_span`] widens a span to whole
+//! escapes and never cuts one in half.
+
+/// True when `s` holds a `%XX` escape.
+pub fn has_url_escape(s: &[u8]) -> bool {
+    memchr::memchr_iter(b'%', s)
+        .any(|i| i + 2 < s.len() && hex(s[i + 1]).is_some() && hex(s[i + 2]).is_some())
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes `%XX` escapes of `src` into `out` (cleared first). `+` is kept:
+/// it is part of many e-mail addresses.
+pub fn url_decode(src: &[u8], out: &mut Vec<u8>, map: &mut Vec<u32>) {
+    out.clear();
+    map.clear();
+    let mut i = 0;
+    while i < src.len() {
+        if src[i] == b'%' && i + 2 < src.len() {
+            if let (Some(h), Some(l)) = (hex(src[i + 1]), hex(src[i + 2])) {
+                out.push(h << 4 | l);
+                map.push(i as u32);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(src[i]);
+        map.push(i as u32);
+        i += 1;
+    }
+    map.push(src.len() as u32);
+}
+
+/// Decodes JSON string escapes (`\"`, `\\`, `\n`, `\u00e9`, surrogate pairs)
+/// of `src` (a string's content, without quotes) into `out`. Invalid escapes
+/// are copied as they are.
+pub fn json_unescape(src: &[u8], out: &mut Vec<u8>, map: &mut Vec<u32>) {
+    out.clear();
+    map.clear();
+    let mut i = 0;
+    while i < src.len() {
+        if src[i] != b'\\' || i + 1 >= src.len() {
+            out.push(src[i]);
+            map.push(i as u32);
+            i += 1;
+            continue;
+        }
+        let start = i as u32;
+        let simple = match src[i + 1] {
+            b'"' => Some(b'"'),
+            b'\\' => Some(b'\\'),
+            b'/' => Some(b'/'),
+            b'b' => Some(8),
+            b'f' => Some(12),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            _ => None,
+        };
+        if let Some(b) = simple {
+            out.push(b);
+            map.push(start);
+            i += 2;
+            continue;
+        }
+        if src[i + 1] == b'u' {
+            if let Some(mut cp) = hex4(&src[i + 2..]) {
+                let mut len = 6;
+                if (0xD800..0xDC00).contains(&cp)
+                    && src.get(i + 6) == Some(&b'\\')
+                    && src.get(i + 7) == Some(&b'u')
+                {
+                    if let Some(lo) = hex4(&src[i + 8..]).filter(|lo| (0xDC00..0xE000).contains(lo))
+                    {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                        len = 12;
+                    }
+                }
+                let c = char::from_u32(cp).unwrap_or('\u{FFFD}');
+                let mut buf = [0u8; 4];
+                for &b in c.encode_utf8(&mut buf).as_bytes() {
+                    out.push(b);
+                    map.push(start);
+                }
+                i += len;
+                continue;
+            }
+        }
+        out.push(src[i]);
+        map.push(start);
+        i += 1;
+    }
+    map.push(src.len() as u32);
+}
+
+fn hex4(s: &[u8]) -> Option<u32> {
+    if s.len() < 4 {
+        return None;
+    }
+    s[..4]
+        .iter()
+        .try_fold(0u32, |acc, &b| hex(b).map(|v| acc << 4 | u32::from(v)))
+}
+
+/// Maps decoded span `start..end` back to the source span that covers it.
+pub fn source_span(map: &[u32], start: usize, end: usize) -> (usize, usize) {
+    let from = map[start] as usize;
+    if end == 0 {
+        return (from, from);
+    }
+    // The end is where the first unit after the span's last unit starts.
+    let last = map[end - 1];
+    let mut j = end;
+    while j + 1 < map.len() && map[j] == last {
+        j += 1;
+    }
+    (from, map[j] as usize)
+}
+
+/// Appends `s` escaped for a JSON string's content.
+pub fn json_escape_into(s: &[u8], out: &mut Vec<u8>) {
+    for &b in s {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0..=0x1f => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 15)]);
+            }
+            _ => out.push(b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_decoding_maps_back() {
+        let src = b"e=jane%40example.com&x=%zz";
+        let (mut out, mut map) = (Vec::new(), Vec::new());
+        url_decode(src, &mut out, &mut map);
+        assert_eq!(out, b"e=jane@example.com&x=%zz");
+        let at = out.iter().position(|&b| b == b'@').unwrap();
+        assert_eq!(source_span(&map, at, at + 1), (6, 9));
+        assert_eq!(source_span(&map, 2, 18), (2, 20));
+        assert!(has_url_escape(src));
+        assert!(!has_url_escape(b"100% sure %4"));
+    }
+
+    #[test]
+    fn json_unescape_maps_back() {
+        let src = br#"jane\u0040ex.com \"q\" \ud83d\ude00 \x"#;
+        let (mut out, mut map) = (Vec::new(), Vec::new());
+        json_unescape(src, &mut out, &mut map);
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            "jane@ex.com \"q\" \u{1F600} \\x"
+        );
+        assert_eq!(source_span(&map, 4, 5), (4, 10));
+        assert_eq!(source_span(&map, 0, 11), (0, 16));
+        let emoji = out.iter().position(|&b| b == 0xF0).unwrap();
+        assert_eq!(source_span(&map, emoji, emoji + 2), (23, 35));
+    }
+
+    #[test]
+    fn escape_round_trip() {
+        let mut out = Vec::new();
+        json_escape_into(b"a\"b\\c\n\x01", &mut out);
+        assert_eq!(out, br#"a\"b\\c\n\u0001"#);
+    }
+}

@@ -1,0 +1,216 @@
+//! Key-value pairs in text: logfmt `key=value` and `key="quoted value"`,
+//! `key: value`, and `"key": "value"` (JSON fragments inside text).
+//!
+//! Only the spans are reported; whether a key is sensitive is the key
+//! matcher's business.
+
+/// One pair found in text: byte ranges of the key and the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pair {
+    pub key: (usize, usize),
+    pub value: (usize, usize),
+}
+
+const MAX_KEY: usize = 64;
+/// Words an unquoted `key: value` may span (names, street addresses).
+const MAX_COLON_WORDS: usize = 4;
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+/// Calls `f` for every key-value pair in `hay`.
+pub fn kv_pairs(hay: &[u8], mut f: impl FnMut(Pair)) {
+    for sep in memchr::memchr2_iter(b'=', b':', hay) {
+        if let Some(pair) = pair_at(hay, sep) {
+            f(pair);
+        }
+    }
+}
+
+/// The pair whose separator is at `sep`, if the bytes around it form one.
+fn pair_at(hay: &[u8], sep: usize) -> Option<Pair> {
+    let colon = hay[sep] == b':';
+    // Key: `"key"`, `'key'` or a bare run of key bytes, optionally one space
+    // before the separator.
+    let mut end = sep;
+    if end > 0 && hay[end - 1] == b' ' {
+        end -= 1;
+    }
+    let (key_start, key_end, quoted) = match end.checked_sub(1).map(|i| hay[i]) {
+        Some(q @ (b'"' | b'\'')) => {
+            let open = memchr::memrchr(q, &hay[end.saturating_sub(MAX_KEY + 1)..end - 1])?
+                + end.saturating_sub(MAX_KEY + 1);
+            (open + 1, end - 1, true)
+        }
+        _ => {
+            let mut s = end;
+            while s > 0 && end - s < MAX_KEY && is_key_byte(hay[s - 1]) {
+                s -= 1;
+            }
+            (s, end, false)
+        }
+    };
+    if key_start >= key_end || !hay[key_start..key_end].iter().any(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    if !quoted && key_start > 0 && is_key_byte(hay[key_start - 1]) {
+        return None;
+    }
+    // Value.
+    let mut v = sep + 1;
+    if colon && hay.get(v) == Some(&b'/') {
+        return None; // a URL scheme, `https://`
+    }
+    while v < hay.len() && hay[v] == b' ' {
+        v += 1;
+    }
+    if colon && v == sep + 1 && !quoted && !matches!(hay.get(v), Some(b'"' | b'\'')) {
+        // `a:b` without a space is a time, a port, an IPv6 address...
+        return None;
+    }
+    let value = match hay.get(v)? {
+        &q @ (b'"' | b'\'') => {
+            let close = quoted_end(hay, v + 1, q);
+            (v + 1, close)
+        }
+        b'{' | b'[' => (v, bracket_end(hay, v)),
+        _ if !colon => (v, bare_end(hay, v)),
+        _ => (v, words_end(hay, v)),
+    };
+    (value.1 > value.0).then_some(Pair {
+        key: (key_start, key_end),
+        value,
+    })
+}
+
+/// End (exclusive, before the quote) of a quoted value starting at `from`.
+fn quoted_end(hay: &[u8], from: usize, quote: u8) -> usize {
+    let mut i = from;
+    while let Some(j) = memchr::memchr2(quote, b'\\', &hay[i..]) {
+        if hay[i + j] == quote {
+            return i + j;
+        }
+        i += j + 2;
+        if i >= hay.len() {
+            return hay.len();
+        }
+    }
+    hay.len()
+}
+
+fn bare_end(hay: &[u8], from: usize) -> usize {
+    hay[from..]
+        .iter()
+        .position(|&b| {
+            b.is_ascii_whitespace()
+                || matches!(
+                    b,
+                    b'&' | b',' | b';' | b'"' | b'\'' | b')' | b']' | b'}' | b'<' | b'>'
+                )
+        })
+        .map_or(hay.len(), |p| from + p)
+}
+
+/// An unquoted `key: value` runs over up to a few words, stopping at
+/// punctuation or at the next `key:`/`key=`.
+fn words_end(hay: &[u8], from: usize) -> usize {
+    let mut end = from;
+    let mut words = 0;
+    let mut i = from;
+    while i < hay.len() && words < MAX_COLON_WORDS {
+        let word_end = hay[i..]
+            .iter()
+            .position(|&b| {
+                b.is_ascii_whitespace()
+                    || matches!(
+                        b,
+                        b',' | b';' | b'|' | b'&' | b'"' | b'\'' | b')' | b']' | b'}' | b'<' | b'>'
+                    )
+            })
+            .map_or(hay.len(), |p| i + p);
+        let word = &hay[i..word_end];
+        if word.is_empty() || (words > 0 && (word.contains(&b'=') || word.ends_with(b":"))) {
+            break;
+        }
+        end = if words == 0 || !word.ends_with(b":") {
+            word_end
+        } else {
+            end
+        };
+        words += 1;
+        if word_end >= hay.len() || hay[word_end] != b' ' {
+            break;
+        }
+        i = word_end + 1;
+    }
+    end
+}
+
+/// End (exclusive) of a bracketed value, ignoring brackets inside strings.
+fn bracket_end(hay: &[u8], from: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = from;
+    while i < hay.len() {
+        match hay[i] {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            b'"' => i = quoted_end(hay, i + 1, b'"'),
+            _ => {}
+        }
+        i += 1;
+    }
+    hay.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(s: &str) -> Vec<(&str, &str)> {
+        let mut v = Vec::new();
+        kv_pairs(s.as_bytes(), |p| {
+            v.push((&s[p.key.0..p.key.1], &s[p.value.0..p.value.1]))
+        });
+        v
+    }
+
+    #[test]
+    fn logfmt_and_query_strings() {
+        assert_eq!(
+            pairs(r#"level=info user_email=jane@x.com msg="hello there" n=3"#),
+            [
+                ("level", "info"),
+                ("user_email", "jane@x.com"),
+                ("msg", "hello there"),
+                ("n", "3")
+            ]
+        );
+        assert_eq!(
+            pairs("GET /a?token=abc&email=b%40c.d HTTP/1.1"),
+            [("token", "abc"), ("email", "b%40c.d")]
+        );
+    }
+
+    #[test]
+    fn colon_forms() {
+        assert_eq!(
+            pairs("Name: Søren Hansen, age 3"),
+            [("Name", "Søren Hansen")]
+        );
+        assert_eq!(
+            pairs(r#"body {"password": "p4ss", "n": 1}"#),
+            [("password", "p4ss"), ("n", "1")]
+        );
+        assert_eq!(pairs("at 12:30:01 via https://x.org host:80"), []);
+        assert_eq!(
+            pairs("email: a@b.co phone: 123"),
+            [("email", "a@b.co"), ("phone", "123")]
+        );
+    }
+}
