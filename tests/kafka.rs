@@ -101,7 +101,11 @@ fn kill_9_and_restart_loses_nothing() {
     let from = format!("{}?group=k9", b.url("raw"));
     let to = b.url("clean");
 
-    let mut first = Logscrub::spawn(&group_args(&from, &to), b.dir.path(), "first");
+    // A short session timeout, so that the group notices the killed member
+    // quickly and the restarted one gets its partitions.
+    let mut args = group_args(&from, &to);
+    args.extend(["-X", "session.timeout.ms=10000", "-X", "heartbeat.interval.ms=1000"]);
+    let mut first = Logscrub::spawn(&args, b.dir.path(), "first");
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut at_kill = 0;
     while Instant::now() < deadline {
@@ -120,7 +124,7 @@ fn kill_9_and_restart_loses_nothing() {
         first.log()
     );
 
-    let mut second = Logscrub::spawn(&group_args(&from, &to), b.dir.path(), "second");
+    let mut second = Logscrub::spawn(&args, b.dir.path(), "second");
     let out = read_topic(
         &b.addr,
         "clean",
