@@ -104,7 +104,12 @@ fn kill_9_and_restart_loses_nothing() {
     // A short session timeout, so that the group notices the killed member
     // quickly and the restarted one gets its partitions.
     let mut args = group_args(&from, &to);
-    args.extend(["-X", "session.timeout.ms=10000", "-X", "heartbeat.interval.ms=1000"]);
+    args.extend([
+        "-X",
+        "consumer.session.timeout.ms=10000",
+        "-X",
+        "consumer.heartbeat.interval.ms=1000",
+    ]);
     let mut first = Logscrub::spawn(&args, b.dir.path(), "first");
     let mut reader = broker::TopicReader::new(&b.addr, "clean");
     let at_kill = reader
