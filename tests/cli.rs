@@ -60,7 +60,8 @@ fn empty_input_gives_empty_output() {
 
 #[test]
 fn line_endings_nul_bytes_and_invalid_utf8_survive_around_redactions() {
-    let mut input = b"a jane@example.com\r\nb\x00c jane@example.com\n\xff\xfe jane@example.com \xc3\n".to_vec();
+    let mut input =
+        b"a jane@example.com\r\nb\x00c jane@example.com\n\xff\xfe jane@example.com \xc3\n".to_vec();
     input.extend_from_slice(b"last jane@example.com");
     let dir = tempfile::tempdir().unwrap();
     let rules = rules_file(&dir, EMAIL_RULE);
@@ -79,7 +80,10 @@ fn oversize_records_are_replaced_never_passed_raw() {
     let out = run(&["--max-line-bytes", "1000", "--stats"], input.as_bytes());
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text, "short [REDACTED:email]\n[REDACTED:oversize-record]\nafter\n");
+    assert_eq!(
+        text,
+        "short [REDACTED:email]\n[REDACTED:oversize-record]\nafter\n"
+    );
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("1 oversize"), "{err}");
 }
@@ -125,8 +129,14 @@ validator = "nope"
         let out = run(&args, b"");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8(out.stderr).unwrap();
-        assert!(err.contains("rules.toml:4:11: rule `broken-regex`: invalid pattern"), "{err}");
-        assert!(err.contains("rules.toml:10:13: rule `bad-validator`: unknown validator `nope`"), "{err}");
+        assert!(
+            err.contains("rules.toml:4:11: rule `broken-regex`: invalid pattern"),
+            "{err}"
+        );
+        assert!(
+            err.contains("rules.toml:10:13: rule `bad-validator`: unknown validator `nope`"),
+            "{err}"
+        );
     }
 }
 
@@ -158,7 +168,10 @@ redact = [{ input = "pin 1234", output = "pin [WRONG]" }]
     let out = run(&["check", "--no-default-rules", &rules], b"");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("rule `digits`: example \"pin 1234\" should become \"pin [WRONG]\""), "{err}");
+    assert!(
+        err.contains("rule `digits`: example \"pin 1234\" should become \"pin [WRONG]\""),
+        "{err}"
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("1 rules, 3 examples, 1 failed"), "{stdout}");
 }
@@ -175,7 +188,12 @@ fn usage_errors_exit_2() {
     assert_eq!(run(&["--threads", "0"], b"").status.code(), Some(2));
     assert_eq!(run(&["--no-such-flag"], b"").status.code(), Some(2));
     assert_eq!(run(&["--from", "gopher://x"], b"").status.code(), Some(2));
-    assert_eq!(run(&["--rules", "/nonexistent/rules.toml"], b"").status.code(), Some(2));
+    assert_eq!(
+        run(&["--rules", "/nonexistent/rules.toml"], b"")
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(run(&["--help"], b"").status.code(), Some(0));
 }
 
@@ -203,12 +221,20 @@ fn closed_stdout_ends_quietly_with_0() {
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn records_stream_out_as_they_arrive() {
-    let mut child = logscrub().stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = logscrub()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     for i in 0..3 {

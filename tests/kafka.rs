@@ -118,7 +118,11 @@ fn kill_9_and_restart_loses_nothing() {
     first.child.kill().unwrap(); // SIGKILL
     first.child.wait().unwrap();
     eprintln!("killed -9 after {at_kill} of {N} records were seen downstream");
-    assert!(at_kill >= 5_000, "logscrub made no progress:\n{}", first.log());
+    assert!(
+        at_kill >= 5_000,
+        "logscrub made no progress:\n{}",
+        first.log()
+    );
     assert!(at_kill < N as usize, "not mid-stream");
 
     let mut second = Logscrub::spawn(&args, b.dir.path(), "second");
@@ -177,7 +181,11 @@ fn three_instances_six_partitions_one_stops() {
     assert!(status.is_some_and(|s| s.success()), "exit: {status:?}");
     produce(&b.addr, "raw", HALF..2 * HALF, 6);
     let out = reader
-        .read(2 * HALF as usize, Duration::from_secs(3), Duration::from_secs(180))
+        .read(
+            2 * HALF as usize,
+            Duration::from_secs(3),
+            Duration::from_secs(180),
+        )
         .to_vec();
     for (i, l) in inst.iter_mut().enumerate().skip(1) {
         let status = l.terminate(Duration::from_secs(20));
@@ -227,7 +235,13 @@ fn stdin_to_kafka_to_stdout_and_config_file() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let written = read_topic(&b.addr, "lines", n as usize, Duration::from_secs(1), Duration::from_secs(30));
+    let written = read_topic(
+        &b.addr,
+        "lines",
+        n as usize,
+        Duration::from_secs(1),
+        Duration::from_secs(30),
+    );
     assert_eq!(written.len(), n as usize);
 
     // Kafka -> stdout.

@@ -192,7 +192,12 @@ impl ScrubContext {
     fn drain_and_commit(&self, consumer: &BaseConsumer<ScrubContext>, why: &str) {
         let deadline = self.drain_deadline();
         let drained = self.lock_out().drain(&self.tracker, deadline);
-        match drained {
+        let unfinished = self
+            .tracker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .in_flight();
+        match drained.map(|left| left.max(unfinished)) {
             Ok(0) => {}
             Ok(left) => self.log.line(&format!(
                 "{why}: {left} record(s) still undelivered after the grace period; \
@@ -480,7 +485,17 @@ pub fn run(
                     }
                     _ => "",
                 };
-                ctx.log.limited(&format!("kafka consumer: {e}{hint}"));
+                // Broker outages are reported by the client error callback.
+                if !matches!(
+                    e.rdkafka_error_code(),
+                    Some(
+                        RDKafkaErrorCode::BrokerTransportFailure | RDKafkaErrorCode::AllBrokersDown
+                    )
+                ) {
+                    let key = format!("consumer {:?}", e.rdkafka_error_code());
+                    ctx.log
+                        .limited_by(&key, &format!("kafka consumer: {e}{hint}"));
+                }
                 continue;
             }
             Some(Ok(m)) => m,

@@ -166,9 +166,14 @@ impl Log {
 
     /// Like [`Log::line`], at most once per 10 s for the same text.
     pub(crate) fn limited(&self, msg: &str) {
+        self.limited_by(msg, msg);
+    }
+
+    /// Like [`Log::line`], at most once per 10 s for the same `key`.
+    pub(crate) fn limited_by(&self, key: &str, msg: &str) {
         let now = Instant::now();
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(t) = last.get(msg) {
+        if let Some(t) = last.get(key) {
             if now.duration_since(*t) < Duration::from_secs(10) {
                 return;
             }
@@ -176,7 +181,7 @@ impl Log {
         if last.len() > 1000 {
             last.clear();
         }
-        last.insert(msg.to_string(), now);
+        last.insert(key.to_string(), now);
         drop(last);
         self.line(msg);
     }
@@ -185,7 +190,11 @@ impl Log {
     pub(crate) fn client_log(&self, level: RDKafkaLogLevel, fac: &str, text: &str) {
         // A shared -X setting meant for the other client type is expected.
         let other_client = fac == "CONFWARN" && text.contains("will be ignored by this");
-        if (level as i32) <= (RDKafkaLogLevel::Warning as i32) && !other_client {
+        // Connection failures also arrive as client errors (logged there).
+        if fac == "FAIL" || other_client {
+            return;
+        }
+        if (level as i32) <= (RDKafkaLogLevel::Warning as i32) {
             self.limited(&format!("kafka {fac}: {text}"));
         }
     }
@@ -201,7 +210,9 @@ impl Log {
             }
             _ => "",
         };
-        self.limited(&format!("kafka error: {error}: {reason}{hint}"));
+        // One line per kind of error every 10 s, however the reason varies.
+        let key = format!("client-error {:?}", error.rdkafka_error_code());
+        self.limited_by(&key, &format!("kafka error: {error}: {reason}{hint}"));
     }
 }
 

@@ -13,7 +13,7 @@
 //! `--from - --to kafka://`.
 
 use std::io;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,8 @@ pub(crate) struct Failed {
 /// librdkafka callbacks of the producer: delivery reports and client logs.
 pub struct DeliveryContext {
     tracker: Arc<Mutex<OffsetTracker>>,
+    /// Records queued whose delivery report has not been served yet.
+    outstanding: AtomicI64,
     failed: Mutex<Vec<Failed>>,
     metrics: Arc<Metrics>,
     log: Log,
@@ -59,6 +61,7 @@ impl ProducerContext for DeliveryContext {
     type DeliveryOpaque = Box<Option<InputPos>>;
 
     fn delivery(&self, result: &DeliveryResult<'_>, pos: Self::DeliveryOpaque) {
+        self.outstanding.fetch_sub(1, Ordering::Relaxed);
         match result {
             Ok(_) => {
                 self.metrics.kafka_produced.fetch_add(1, Ordering::Relaxed);
@@ -146,6 +149,7 @@ impl Producer {
     ) -> Result<Producer, String> {
         let context = DeliveryContext {
             tracker: tracker.clone(),
+            outstanding: AtomicI64::new(0),
             failed: Mutex::new(Vec::new()),
             metrics,
             log: Log::new(),
@@ -175,7 +179,13 @@ impl Producer {
         record.timestamp = rec.timestamp;
         loop {
             match self.inner.send(record) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.inner
+                        .context()
+                        .outstanding
+                        .fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
                     if self.shutdown.as_ref().is_some_and(|s| s.is_triggered()) {
@@ -276,7 +286,9 @@ impl Producer {
     pub fn drain(&self, deadline: Instant) -> Result<usize, String> {
         loop {
             self.retry_failed()?;
-            let left = self.inner.in_flight_count();
+            // Records only: librdkafka's own queue also counts pending
+            // error events while the broker is down.
+            let left = self.in_flight() as i32;
             let now = Instant::now();
             if left == 0 || now >= deadline {
                 return Ok(left.max(0) as usize);
@@ -286,9 +298,12 @@ impl Producer {
         }
     }
 
-    /// Records queued or in flight in librdkafka.
+    /// Records queued or in flight whose delivery report is not served yet
+    /// (failed ones waiting to be sent again included).
     pub fn in_flight(&self) -> usize {
-        self.inner.in_flight_count().max(0) as usize
+        let ctx = self.inner.context();
+        let failed = ctx.failed.lock().unwrap_or_else(|e| e.into_inner()).len();
+        ctx.outstanding.load(Ordering::Relaxed).max(0) as usize + failed
     }
 }
 
