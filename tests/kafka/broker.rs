@@ -75,12 +75,50 @@ impl Broker {
             bin,
             dir,
         };
+        broker.wait_listening();
+        Some(broker)
+    }
+
+    fn spawn(bin: &PathBuf, addr: &str, log: File) -> Child {
+        Command::new(bin)
+            .args([
+                "broker",
+                "--listener-url",
+                &format!("tcp://{addr}"),
+                "--advertised-listener-url",
+                &format!("tcp://{addr}"),
+                "--storage-engine",
+                "memory://tansu/",
+            ])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start tansu")
+    }
+
+    fn wait_listening(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(&broker.addr).is_err() {
+        while TcpStream::connect(&self.addr).is_err() {
             assert!(Instant::now() < deadline, "tansu did not start listening");
             std::thread::sleep(Duration::from_millis(100));
         }
-        Some(broker)
+    }
+
+    /// Kills the broker (in-memory storage: topics and data are gone).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts a fresh broker on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        let log = File::options()
+            .append(true)
+            .open(self.dir.path().join("tansu.log"))
+            .unwrap();
+        self.child = Broker::spawn(&self.bin, &self.addr, log);
+        self.wait_listening();
     }
 
     pub fn create_topic(&self, name: &str, partitions: u32) {
