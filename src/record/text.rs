@@ -70,6 +70,8 @@ fn pair_at(hay: &[u8], sep: usize) -> Option<Pair> {
         return None;
     }
     let value = match hay.get(v)? {
+        // `\"key\":\"value\"` is escaped JSON: the decoded layer sees it whole.
+        b'\\' => return None,
         &q @ (b'"' | b'\'') => {
             let close = quoted_end(hay, v + 1, q);
             (v + 1, close)
