@@ -32,7 +32,8 @@ fn corpus_has_no_leaks_and_keeps_lookalikes() {
     let mut scrubber = engine.scrubber();
     let mut buf = Vec::new();
     for (n, raw) in text.lines().enumerate() {
-        let rec: Value = serde_json::from_str(raw).unwrap_or_else(|e| panic!("corpus line {}: {e}", n + 1));
+        let rec: Value =
+            serde_json::from_str(raw).unwrap_or_else(|e| panic!("corpus line {}: {e}", n + 1));
         let line = rec["line"].as_str().expect("line");
         let category = rec["category"].as_str().expect("category").to_string();
         let format = rec["format"].as_str().expect("format").to_string();
@@ -52,7 +53,9 @@ fn corpus_has_no_leaks_and_keeps_lookalikes() {
             if out.contains(s) {
                 t.leaks += 1;
                 if leak_examples.len() < 40 {
-                    leak_examples.push(format!("[{category}] secret {s:?}\n    in:  {line}\n    out: {out}"));
+                    leak_examples.push(format!(
+                        "[{category}] secret {s:?}\n    in:  {line}\n    out: {out}"
+                    ));
                 }
             }
         }
@@ -62,23 +65,37 @@ fn corpus_has_no_leaks_and_keeps_lookalikes() {
             if out.contains(k) {
                 t.kept += 1;
             } else if lost_examples.len() < 40 {
-                lost_examples.push(format!("[{category}] lost {k:?}\n    in:  {line}\n    out: {out}"));
+                lost_examples.push(format!(
+                    "[{category}] lost {k:?}\n    in:  {line}\n    out: {out}"
+                ));
             }
         }
         if format == "json" && serde_json::from_str::<Value>(&out).is_err() {
             t.bad_json += 1;
             if json_examples.len() < 10 {
-                json_examples.push(format!("[{category}] invalid JSON after scrubbing\n    in:  {line}\n    out: {out}"));
+                json_examples.push(format!(
+                    "[{category}] invalid JSON after scrubbing\n    in:  {line}\n    out: {out}"
+                ));
             }
         }
     }
 
     let mut total = Tally::default();
-    println!("\n{:<14} {:>6} {:>8} {:>6} {:>7} {:>7} {:>8} {:>8}", "category", "lines", "secrets", "leaks", "keep", "kept", "kept%", "badjson");
+    println!(
+        "\n{:<14} {:>6} {:>8} {:>6} {:>7} {:>7} {:>8} {:>8}",
+        "category", "lines", "secrets", "leaks", "keep", "kept", "kept%", "badjson"
+    );
     for (cat, t) in &per_cat {
         println!(
             "{:<14} {:>6} {:>8} {:>6} {:>7} {:>7} {:>7.2}% {:>8}",
-            cat, t.lines, t.secrets, t.leaks, t.keep, t.kept, pct(t.kept, t.keep), t.bad_json
+            cat,
+            t.lines,
+            t.secrets,
+            t.leaks,
+            t.keep,
+            t.kept,
+            pct(t.kept, t.keep),
+            t.bad_json
         );
         total.lines += t.lines;
         total.secrets += t.secrets;
@@ -89,7 +106,14 @@ fn corpus_has_no_leaks_and_keeps_lookalikes() {
     }
     println!(
         "{:<14} {:>6} {:>8} {:>6} {:>7} {:>7} {:>7.2}% {:>8}",
-        "TOTAL", total.lines, total.secrets, total.leaks, total.keep, total.kept, pct(total.kept, total.keep), total.bad_json
+        "TOTAL",
+        total.lines,
+        total.secrets,
+        total.leaks,
+        total.keep,
+        total.kept,
+        pct(total.kept, total.keep),
+        total.bad_json
     );
     println!("formats: {per_fmt:?}");
     for e in &leak_examples {
@@ -101,13 +125,25 @@ fn corpus_has_no_leaks_and_keeps_lookalikes() {
     for e in &json_examples {
         println!("JSON {e}");
     }
-    assert!(total.lines >= 3000, "corpus too small: {} lines", total.lines);
+    assert!(
+        total.lines >= 3000,
+        "corpus too small: {} lines",
+        total.lines
+    );
     assert_eq!(total.leaks, 0, "{} secrets leaked", total.leaks);
-    assert_eq!(total.bad_json, 0, "{} JSON lines no longer parse", total.bad_json);
+    assert_eq!(
+        total.bad_json, 0,
+        "{} JSON lines no longer parse",
+        total.bad_json
+    );
     let kept = pct(total.kept, total.keep);
     assert!(kept >= 98.0, "only {kept:.2}% of look-alikes kept");
     for (cat, t) in &per_cat {
-        assert!(pct(t.kept, t.keep) >= 98.0, "category {cat}: only {:.2}% of look-alikes kept", pct(t.kept, t.keep));
+        assert!(
+            pct(t.kept, t.keep) >= 98.0,
+            "category {cat}: only {:.2}% of look-alikes kept",
+            pct(t.kept, t.keep)
+        );
     }
 }
 

@@ -11,9 +11,18 @@ fn builtin_rule_examples_pass() {
     for f in &report.failures {
         println!("{f}");
     }
-    println!("{} rules, {} examples, {} failed", engine.rules().len(), report.examples, report.failures.len());
+    println!(
+        "{} rules, {} examples, {} failed",
+        engine.rules().len(),
+        report.examples,
+        report.failures.len()
+    );
     assert!(report.examples > 0);
-    assert!(report.failures.is_empty(), "{} example(s) failed", report.failures.len());
+    assert!(
+        report.failures.is_empty(),
+        "{} example(s) failed",
+        report.failures.len()
+    );
 }
 
 #[test]
@@ -22,7 +31,10 @@ fn every_content_and_key_rule_has_examples() {
     let text: Vec<(&str, &str)> = vec![
         ("allow.toml", include_str!("../rules/allow.toml")),
         ("contact.toml", include_str!("../rules/contact.toml")),
-        ("credentials.toml", include_str!("../rules/credentials.toml")),
+        (
+            "credentials.toml",
+            include_str!("../rules/credentials.toml"),
+        ),
         ("fields.toml", include_str!("../rules/fields.toml")),
         ("health.toml", include_str!("../rules/health.toml")),
         ("identity.toml", include_str!("../rules/identity.toml")),
@@ -30,13 +42,24 @@ fn every_content_and_key_rule_has_examples() {
     let mut problems = Vec::new();
     for (file, src) in text {
         let doc: toml::Value = toml::from_str(src).expect("valid TOML");
-        for rule in doc.get("rule").and_then(|r| r.as_array()).into_iter().flatten() {
+        for rule in doc
+            .get("rule")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+        {
             let id = rule["id"].as_str().unwrap_or("?");
             let allow = rule.get("action").and_then(|a| a.as_str()) == Some("allow");
             let ex = rule.get("examples");
-            let count = |k: &str| ex.and_then(|e| e.get(k)).and_then(|v| v.as_array()).map_or(0, |a| a.len());
+            let count = |k: &str| {
+                ex.and_then(|e| e.get(k))
+                    .and_then(|v| v.as_array())
+                    .map_or(0, |a| a.len())
+            };
             if (!allow && count("match") < 2) || count("no_match") < 2 {
-                problems.push(format!("{file}: rule `{id}` needs at least 2 match and 2 no_match examples"));
+                problems.push(format!(
+                    "{file}: rule `{id}` needs at least 2 match and 2 no_match examples"
+                ));
             }
         }
     }
