@@ -6,7 +6,6 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::parser::ValueSource;
@@ -17,11 +16,16 @@ use crate::config::{Endpoint, FileConfig, KafkaEndpoint};
 use crate::engine::{Engine, EngineHandle, LoadOptions};
 use crate::kafka::{self, consumer::OutputSpec, KafkaOptions};
 use crate::metrics::Metrics;
-use crate::pipeline::{self, PipelineOptions, Sink, Source};
+use crate::pipeline::{self, PipelineOptions, Shutdown, Sink, Source};
 use crate::rules::examples;
+use crate::sidecar::ControlOptions;
 use crate::sink::WriterSink;
+use crate::source::tail::default_checkpoint_path;
 use crate::source::ReaderSource;
+use crate::source::{TailOptions, TailSource};
 use crate::stats::Counts;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;
@@ -45,6 +49,12 @@ pub fn main() -> i32 {
     match cli.command {
         Some(Command::Check { paths, rules }) => check(&rules, paths),
         Some(Command::Rules { rules }) => list_rules(&rules),
+        Some(Command::Scan {
+            paths,
+            max_locations,
+            max_line_bytes,
+            rules,
+        }) => crate::scan::run(&rules, &paths, max_locations, max_line_bytes),
         None => {
             if let Some(path) = cli.run.config.clone() {
                 let given = |id: &str| {
@@ -155,6 +165,20 @@ fn usage(message: &str) -> i32 {
 
 /// The default mode: a filter from input to output.
 fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
+    // Sidecar mode (file tailing or endpoints) logs from `info` up; the pipe
+    // filter only logs errors.
+    let tailing = run.from.as_deref().is_some_and(|f| f.starts_with("file:"));
+    let consuming = run
+        .from
+        .as_deref()
+        .is_some_and(|f| f.starts_with("kafka://"));
+    let service = tailing || consuming || run.metrics_addr.is_some();
+    if let Err(e) = crate::sidecar::init_logging(&run.log_format, service) {
+        return usage(&e);
+    }
+    let shutdown = Shutdown::new();
+    let metrics = Arc::new(Metrics::new());
+    let ready = Arc::new(AtomicBool::new(false));
     let opts = match load_options(rule_args, run.max_line_bytes) {
         Ok(o) => o,
         Err(e) => return usage(&e),
@@ -179,16 +203,37 @@ fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
         (_, Err(e)) => return usage(&format!("--to: {e}")),
     };
     if let Endpoint::Kafka(k) = &from {
-        return kafka_filter(k, &to, run, engine, opts.max_line_bytes);
+        let control = ControlOptions {
+            metrics_addr: run.metrics_addr.clone(),
+            signals: true,
+            grace: Duration::from_secs(run.grace_period),
+            load: opts.clone(),
+        };
+        return kafka_filter(k, &to, run, engine, control, metrics, ready, shutdown);
     }
-    let metrics = Arc::new(Metrics::new());
     let mut source: Box<dyn Source> = match &from {
         Endpoint::Std => Box::new(ReaderSource::new(
             io::stdin(),
             popts.batch_bytes,
             opts.max_line_bytes,
         )),
-        Endpoint::File(_) => return usage("--from file: is not supported yet"),
+        Endpoint::File(pattern) => {
+            let tail = TailOptions {
+                pattern: pattern.clone(),
+                checkpoint: run
+                    .checkpoint
+                    .clone()
+                    .unwrap_or_else(|| default_checkpoint_path(pattern)),
+                from_beginning: run.from_beginning,
+                poll: std::time::Duration::from_millis(100),
+                batch_bytes: popts.batch_bytes,
+                max_line_bytes: opts.max_line_bytes,
+            };
+            match TailSource::new(tail, shutdown.clone(), Some(metrics.clone())) {
+                Ok(s) => Box::new(s),
+                Err(e) => return usage(&format!("--from {}: {e}", pattern.display())),
+            }
+        }
         Endpoint::Kafka(_) => unreachable!("handled by kafka_filter"),
     };
     let mut sink: Box<dyn Sink> = match &to {
@@ -209,13 +254,30 @@ fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
     };
     let started = Instant::now();
     let handle = EngineHandle::new(engine.clone());
-    let result = pipeline::run(
-        &handle,
-        source.as_mut(),
-        sink.as_mut(),
-        &popts,
-        Some(&metrics),
-    );
+    if service {
+        let control = ControlOptions {
+            metrics_addr: run.metrics_addr.clone(),
+            signals: tailing,
+            grace: std::time::Duration::from_secs(run.grace_period),
+            load: opts.clone(),
+        };
+        let started = crate::sidecar::start(
+            control,
+            handle.clone(),
+            metrics.clone(),
+            ready.clone(),
+            shutdown.clone(),
+        );
+        if let Err(e) = started {
+            return usage(&e);
+        }
+    }
+    ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    let observed = service.then_some(&*metrics);
+    let result = pipeline::run(&handle, source.as_mut(), sink.as_mut(), &popts, observed);
+    if shutdown.is_triggered() {
+        tracing::info!("drained and checkpointed; exiting");
+    }
     let code = match &result {
         Ok(_) => EXIT_OK,
         Err(e) if e.is_closed_output() => EXIT_OK,
@@ -242,15 +304,20 @@ fn kafka_options(run: &RunArgs, max_line_bytes: usize) -> Result<KafkaOptions, S
     })
 }
 
-/// `--from kafka://`: a consumer-group member until SIGTERM/SIGINT.
+/// `--from kafka://`: a consumer-group member until SIGTERM/SIGINT. The
+/// sidecar control (signals, SIGHUP reload, /metrics) runs beside it.
+#[allow(clippy::too_many_arguments)]
 fn kafka_filter(
     from: &KafkaEndpoint,
     to: &Endpoint,
     run: &RunArgs,
     engine: Engine,
-    max_line_bytes: usize,
+    control: ControlOptions,
+    metrics: Arc<Metrics>,
+    ready: Arc<AtomicBool>,
+    shutdown: Shutdown,
 ) -> i32 {
-    let kopts = match kafka_options(run, max_line_bytes) {
+    let kopts = match kafka_options(run, control.load.max_line_bytes) {
         Ok(k) => k,
         Err(e) => return usage(&e),
     };
@@ -265,16 +332,18 @@ fn kafka_filter(
             topic: k.topic.clone(),
         },
     };
-    let shutdown = match kafka::shutdown_on_signals() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("logscrub: cannot install signal handlers: {e}");
-            return EXIT_FAILURE;
-        }
-    };
-    let metrics = Arc::new(Metrics::new());
     let started = Instant::now();
     let handle = EngineHandle::new(engine.clone());
+    if let Err(e) = crate::sidecar::start(
+        control,
+        handle.clone(),
+        metrics.clone(),
+        ready.clone(),
+        shutdown.clone(),
+    ) {
+        return usage(&e);
+    }
+    ready.store(true, std::sync::atomic::Ordering::SeqCst);
     match kafka::consumer::run(from, output, &kopts, &handle, metrics, shutdown) {
         Ok(counts) => {
             if run.stats {

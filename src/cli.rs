@@ -5,18 +5,26 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+const EXAMPLES: &str = "\
+Examples:
+  app | logscrub > clean.log                      scrub a stream with the built-in rules
+  tail -f app.log | logscrub                      records go out as they arrive
+  logscrub --rules my-rules/ --stats < app.log    add your own rules; summary on stderr
+  logscrub check my-rules/                        validate rules and run their examples
+  logscrub scan app.log                           audit: where is sensitive data? (exit 1 if any)
+  logscrub rules                                  list the rules in force
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage or rule error.";
+
 /// Scrub personal, health and credential data out of log records.
 ///
 /// With no arguments logscrub reads records on stdin and writes them,
-/// scrubbed with the built-in rules, on stdout, one line per line, in order:
-///
-///     app | logscrub > clean.log
-///     tail -f app.log | logscrub
+/// scrubbed with the built-in rules, on stdout, one line per line, in order.
 ///
 /// Each line is detected as JSON, logfmt or plain text. Sensitive values
 /// are replaced, e.g. `[REDACTED:email]`; everything else is kept byte for byte.
 #[derive(Debug, Parser)]
-#[command(name = "logscrub", version, about, long_about, max_term_width = 100)]
+#[command(name = "logscrub", version, about, long_about, max_term_width = 100, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -43,6 +51,23 @@ pub enum Command {
     },
     /// List the rules in force: id, category, detector and origin.
     Rules {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Audit files (or stdin) for sensitive data without changing them.
+    ///
+    /// Prints, per rule and category, how many values were found and on
+    /// which lines (FILE:LINE), never the values. Exit code 1 when anything
+    /// was found, 0 when clean, 2 on usage errors.
+    Scan {
+        /// Files to read; none or `-` reads stdin.
+        paths: Vec<PathBuf>,
+        /// Line numbers listed per rule.
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        max_locations: usize,
+        /// Lines longer than this are counted as over the limit and skipped.
+        #[arg(long, value_name = "BYTES", default_value_t = crate::engine::DEFAULT_MAX_LINE_BYTES)]
+        max_line_bytes: usize,
         #[command(flatten)]
         rules: RuleArgs,
     },
@@ -117,7 +142,7 @@ pub struct RunArgs {
     pub from_beginning: bool,
 
     /// Checkpoint file for `--from file:` (default: PATH.logscrub-checkpoint
-    /// next to the first file).
+    /// next to the file, or DIR/.logscrub-checkpoint for a glob).
     #[arg(long, value_name = "PATH", env = "LOGSCRUB_CHECKPOINT")]
     pub checkpoint: Option<PathBuf>,
 

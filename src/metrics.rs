@@ -56,6 +56,12 @@ pub struct Metrics {
     pub kafka_lag: AtomicU64,
     /// Kafka mode (gauge): records consumed but not yet delivered/committable.
     pub kafka_in_flight: AtomicU64,
+    /// `--from file:`: bytes appended to the followed files and not yet
+    /// emitted (a gauge, set by the tail source).
+    pub file_lag_bytes: AtomicU64,
+    /// SIGHUP rule reloads that succeeded / were refused (old rules kept).
+    pub rule_reloads: AtomicU64,
+    pub rule_reload_failures: AtomicU64,
 }
 
 impl Metrics {
@@ -98,4 +104,177 @@ impl Metrics {
                 .fetch_add(d.as_micros() as u64, Ordering::Relaxed);
         }
     }
+}
+
+impl Metrics {
+    /// Renders the counters in the Prometheus text format (version 0.0.4),
+    /// for `/metrics`. `engine` lists the rules in force, so that every rule
+    /// has a series (zero until it fires). Labels are rule ids and
+    /// categories only; no value from a record is ever rendered.
+    pub fn render_prometheus(&self, engine: Option<&Engine>, ready: bool) -> String {
+        use std::fmt::Write;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let mut out = String::with_capacity(4096);
+        let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name} {value}");
+        };
+        metric(
+            "logscrub_ready",
+            "gauge",
+            "1 when rules are compiled and input and output are open.",
+            u64::from(ready),
+        );
+        metric(
+            "logscrub_records_in_total",
+            "counter",
+            "Records read.",
+            get(&self.records_in),
+        );
+        metric(
+            "logscrub_records_out_total",
+            "counter",
+            "Records written.",
+            get(&self.records_out),
+        );
+        metric(
+            "logscrub_bytes_in_total",
+            "counter",
+            "Bytes read.",
+            get(&self.bytes_in),
+        );
+        metric(
+            "logscrub_bytes_out_total",
+            "counter",
+            "Bytes written.",
+            get(&self.bytes_out),
+        );
+        metric(
+            "logscrub_redacted_records_total",
+            "counter",
+            "Records with at least one redaction.",
+            get(&self.redacted_records),
+        );
+        metric(
+            "logscrub_dropped_records_total",
+            "counter",
+            "Records removed by a drop_record rule.",
+            get(&self.dropped),
+        );
+        metric(
+            "logscrub_fallbacks_total",
+            "counter",
+            "Records scrubbed by the text fallback (malformed JSON, invalid UTF-8).",
+            get(&self.fallbacks),
+        );
+        metric(
+            "logscrub_oversize_records_total",
+            "counter",
+            "Records over --max-line-bytes, replaced by a marker.",
+            get(&self.oversize),
+        );
+        metric(
+            "logscrub_errors_total",
+            "counter",
+            "Runtime errors (checkpoint writes, I/O).",
+            get(&self.errors),
+        );
+        metric(
+            "logscrub_file_lag_bytes",
+            "gauge",
+            "Bytes appended to followed files and not yet emitted.",
+            get(&self.file_lag_bytes),
+        );
+        metric(
+            "logscrub_rule_reloads_total",
+            "counter",
+            "Successful SIGHUP rule reloads.",
+            get(&self.rule_reloads),
+        );
+        metric(
+            "logscrub_rule_reload_failures_total",
+            "counter",
+            "Refused SIGHUP rule reloads (old rules kept).",
+            get(&self.rule_reload_failures),
+        );
+        if let Some(engine) = engine {
+            metric(
+                "logscrub_rules",
+                "gauge",
+                "Rules in force.",
+                engine.rules().len() as u64,
+            );
+        }
+
+        let mut series: BTreeMap<(String, String), u64> = BTreeMap::new();
+        if let Some(engine) = engine {
+            for info in engine.rules() {
+                series.insert((info.id.clone(), info.category.clone()), 0);
+            }
+        }
+        for (key, n) in self
+            .per_rule
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            *series.entry(key.clone()).or_default() += n;
+        }
+        let _ = writeln!(
+            out,
+            "# HELP logscrub_redactions_total Redactions per rule and category."
+        );
+        let _ = writeln!(out, "# TYPE logscrub_redactions_total counter");
+        let mut per_category: BTreeMap<&str, u64> = BTreeMap::new();
+        for ((rule, category), n) in &series {
+            let _ = writeln!(
+                out,
+                "logscrub_redactions_total{{rule=\"{}\",category=\"{}\"}} {n}",
+                escape_label(rule),
+                escape_label(category)
+            );
+            *per_category.entry(category).or_default() += n;
+        }
+        let _ = writeln!(
+            out,
+            "# HELP logscrub_category_redactions_total Redactions per category."
+        );
+        let _ = writeln!(out, "# TYPE logscrub_category_redactions_total counter");
+        for (category, n) in per_category {
+            let _ = writeln!(
+                out,
+                "logscrub_category_redactions_total{{category=\"{}\"}} {n}",
+                escape_label(category)
+            );
+        }
+
+        let name = "logscrub_batch_latency_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Time from a batch being read to it being written."
+        );
+        let _ = writeln!(out, "# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
+            cumulative += get(&self.latency_buckets[i]);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        cumulative += get(&self.latency_buckets[LATENCY_BUCKETS.len()]);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
+        let _ = writeln!(
+            out,
+            "{name}_sum {}",
+            get(&self.latency_sum_micros) as f64 / 1e6
+        );
+        let _ = writeln!(out, "{name}_count {cumulative}");
+        out
+    }
+}
+
+/// Escapes a Prometheus label value.
+fn escape_label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

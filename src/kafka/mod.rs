@@ -216,17 +216,6 @@ impl Log {
     }
 }
 
-/// Installs SIGTERM/SIGINT handlers that set the returned flag; a second
-/// signal ends the process at once (exit code 1).
-pub fn shutdown_on_signals() -> std::io::Result<crate::pipeline::Shutdown> {
-    let shutdown = crate::pipeline::Shutdown::new();
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register_conditional_shutdown(sig, 1, shutdown.flag())?;
-        signal_hook::flag::register(sig, shutdown.flag())?;
-    }
-    Ok(shutdown)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

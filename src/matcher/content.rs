@@ -40,53 +40,6 @@ pub struct ContentMatcher {
     rules: Vec<u32>,
 }
 
-/// A yes/no pre-check for whole records: every content pattern plus every
-/// word a sensitive key name ends with. A record it does not match (and
-/// that holds no escapes) has nothing to redact and is copied as it is,
-/// without tokenizing.
-#[derive(Debug, Clone)]
-pub struct CleanCheck {
-    regex: Regex,
-}
-
-impl CleanCheck {
-    /// `patterns`: content patterns; `key_words`: last words of key names.
-    pub fn new(patterns: &[&str], key_words: &[String]) -> Result<CleanCheck, String> {
-        let mut all: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-        if !key_words.is_empty() {
-            let words: Vec<String> = key_words.iter().map(|w| regex_syntax::escape(w)).collect();
-            all.push(format!("(?i:{})", words.join("|")));
-        }
-        if all.is_empty() {
-            all.push(r"[^\x00-\xff]".to_string());
-        }
-        let regex = Regex::builder()
-            .syntax(syntax_config())
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .utf8_empty(false)
-                    .nfa_size_limit(Some(256 << 20))
-                    .hybrid_cache_capacity(64 << 20)
-                    .dfa_size_limit(Some(64 << 20)),
-            )
-            .build_many(&all)
-            .map_err(|e| e.to_string())?;
-        Ok(CleanCheck { regex })
-    }
-
-    pub fn create_cache(&self) -> meta::Cache {
-        self.regex.create_cache()
-    }
-
-    /// True when something in `hay` may need redacting.
-    pub fn suspicious(&self, cache: &mut meta::Cache, hay: &[u8]) -> bool {
-        self.regex
-            .search_half_with(cache, &Input::new(hay).earliest(true))
-            .is_some()
-    }
-}
-
 /// Syntax shared by every rule pattern: bytes, ASCII classes unless the
 /// pattern opts in with `(?u)`, so the lazy DFA never gives up on `\b`.
 pub fn syntax_config() -> syntax::Config {
@@ -117,6 +70,14 @@ impl ContentMatcher {
     /// A cache for [`ContentMatcher::find_at`]; one per thread.
     pub fn create_cache(&self) -> meta::Cache {
         self.regex.create_cache()
+    }
+
+    /// True when any content pattern matches somewhere in `hay` (the cheap
+    /// first look at a record: it stops at the first match).
+    pub fn any(&self, cache: &mut meta::Cache, hay: &[u8]) -> bool {
+        self.regex
+            .search_half_with(cache, &Input::new(hay).earliest(true))
+            .is_some()
     }
 
     /// The next match in `hay[at..end]` as (rule, start, end).

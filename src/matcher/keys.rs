@@ -6,11 +6,39 @@
 //! but `hostname` does not match `name`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// FNV-1a: key names are short, and a keyed hash buys nothing here (the
+/// table is fixed at start-up, not built from input).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+        self.0 = h;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Maps normalized key names to the rule that owns them.
 #[derive(Debug, Default, Clone)]
 pub struct KeyMatcher {
-    names: HashMap<Box<[u8]>, u32>,
+    names: FastMap<Box<[u8]>, u32>,
     /// Longest name in words, to bound suffix checks.
     max_words: usize,
 }
@@ -79,6 +107,45 @@ impl KeyMatcher {
     }
 }
 
+/// A quick test for text that may hold a sensitive key: finds the last word
+/// of any key name where it could end a key. A key's last word (see
+/// [`normalize_key`]) starts after a non-alphanumeric byte or at a
+/// lowercase-to-uppercase step and ends before a non-alphanumeric byte, so
+/// `span_id` does not hint at `pan` while `userEmail`, `user_email` and
+/// `EMAIL` hint at `email`. Every key the matcher accepts is hinted.
+#[derive(Debug, Clone)]
+pub struct KeyHint {
+    words: Option<AhoCorasick>,
+}
+
+impl KeyHint {
+    pub fn new(matcher: &KeyMatcher) -> KeyHint {
+        let words = matcher.last_words();
+        let words = (!words.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&words)
+                .expect("key words are short literals")
+        });
+        KeyHint { words }
+    }
+
+    /// True when `hay` may hold a key that a key rule matches.
+    pub fn hinted(&self, hay: &[u8]) -> bool {
+        let Some(ac) = &self.words else { return false };
+        ac.find_overlapping_iter(hay).any(|m| {
+            let (s, e) = (m.start(), m.end());
+            let ends_word = e == hay.len() || !hay[e].is_ascii_alphanumeric();
+            let starts_word = s == 0
+                || !hay[s - 1].is_ascii_alphanumeric()
+                || (hay[s].is_ascii_uppercase()
+                    && (hay[s - 1].is_ascii_lowercase() || hay[s - 1].is_ascii_digit()));
+            ends_word && starts_word
+        })
+    }
+}
+
 /// Writes `key` as lowercase words joined by `_` into `out`; returns the
 /// number of words. Word breaks: any non-alphanumeric byte, and a lowercase
 /// letter or digit followed by an uppercase letter (camelCase).
@@ -130,6 +197,19 @@ mod tests {
         }
         assert_eq!(m.lookup(b"userEmail", &mut s), Some(2));
         assert_eq!(m.lookup(b"X-Api-Key", &mut s), Some(3));
+        let hint = KeyHint::new(&m);
+        for text in [
+            "a firstName=x",
+            "{\"user_email\":1}",
+            "EMAIL: x",
+            "x-api-key",
+            "email",
+        ] {
+            assert!(hint.hinted(text.as_bytes()), "{text}");
+        }
+        for text in ["hostname=x", "emailed=1", "keyboard", "monkey: 1"] {
+            assert!(!hint.hinted(text.as_bytes()), "{text}");
+        }
         for key in ["hostname", "email_verified", "name", ""] {
             assert_eq!(m.lookup(key.as_bytes(), &mut s), None, "{key}");
         }

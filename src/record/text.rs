@@ -62,6 +62,10 @@ fn pair_at(hay: &[u8], sep: usize) -> Option<Pair> {
     if colon && hay.get(v) == Some(&b'/') {
         return None; // a URL scheme, `https://`
     }
+    // `key= next=1`: an empty logfmt value, not a value of `next=1`.
+    if !colon && hay.get(v) == Some(&b' ') && !(end < sep && hay[end] == b' ') {
+        return None;
+    }
     while v < hay.len() && hay[v] == b' ' {
         v += 1;
     }

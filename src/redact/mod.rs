@@ -34,7 +34,6 @@ pub const MAX_LAYERS: usize = 4;
 #[derive(Default)]
 pub struct Scratch {
     cache: Option<meta::Cache>,
-    clean_cache: Option<meta::Cache>,
     edits: Vec<Edit>,
     merged: Vec<Edit>,
     /// Decoded text and offset map per layer (index 0 unused).
@@ -74,16 +73,6 @@ pub fn scrub_record(
         out.extend_from_slice(OVERSIZE_MARKER);
         return Verdict::Redacted;
     }
-    let clean_cache = scratch
-        .clean_cache
-        .get_or_insert_with(|| engine.clean_check.create_cache());
-    if !engine.clean_check.suspicious(clean_cache, record)
-        && memchr::memchr(b'\\', record).is_none()
-        && !has_url_escape(record)
-    {
-        out.extend_from_slice(record);
-        return Verdict::Clean;
-    }
     if scratch.layers.len() <= MAX_LAYERS {
         scratch.layers.resize_with(MAX_LAYERS + 1, Layer::default);
         scratch.tokens.resize_with(MAX_LAYERS + 1, Vec::new);
@@ -93,6 +82,21 @@ pub fn scrub_record(
         (None, Some(m)) => Some(m.create_cache()),
         (None, None) => None,
     };
+    // A record with no candidate, no hinted key and no escapes is clean: it
+    // is copied without tokenizing.
+    let candidate = match (&engine.content, cache.as_mut()) {
+        (Some(m), Some(c)) => m.any(c, record),
+        _ => false,
+    };
+    if !candidate
+        && memchr::memchr(b'\\', record).is_none()
+        && !has_url_escape(record)
+        && !engine.key_hint.hinted(record)
+    {
+        scratch.cache = cache;
+        out.extend_from_slice(record);
+        return Verdict::Clean;
+    }
     scratch.edits.clear();
     scratch.values.clear();
     scratch.allowed.clear();
@@ -298,13 +302,14 @@ impl Scan<'_> {
         to: usize,
         allowed_from: usize,
         place: impl Fn(usize, usize) -> Option<(usize, usize, bool)>,
-    ) {
+    ) -> bool {
         let Some(matcher) = &self.engine.content else {
-            return;
+            return false;
         };
         let Some(cache) = self.cache.as_deref_mut() else {
-            return;
+            return false;
         };
+        let mut rejected = false;
         let mut at = from;
         let mut found = std::mem::take(&mut self.s.merged);
         found.clear();
@@ -364,10 +369,13 @@ impl Scan<'_> {
                     frame
                 };
                 self.push(hay, frame, f.rule, (s, e), how);
+            } else {
+                rejected = true;
             }
         }
         found.clear();
         self.s.merged = found;
+        rejected
     }
 
     /// Scans URL-decoded and JSON-unescaped forms of `hay[from..to]`.
@@ -488,7 +496,7 @@ impl Scan<'_> {
         };
         let from = tokens.first().map_or(0, |t| t.start as usize);
         let to = tokens.first().map_or(0, |t| t.end as usize);
-        self.content(hay, inner, from, to, allowed_from, |s, e| {
+        let crossed = self.content(hay, inner, from, to, allowed_from, |s, e| {
             match leaf(s, e) {
                 Some(t)
                     if matches!(t.kind, Kind::Str | Kind::Key)
@@ -506,42 +514,19 @@ impl Scan<'_> {
                 t.kind == Kind::Str && p.key.0 > t.start as usize && p.value.1 < t.end as usize
             })
         });
+        // Matches crossing a quote were dropped above: scan each string on
+        // its own so that nothing hides behind them.
+        if crossed {
+            self.rescan_strings(hay, inner, tokens, allowed_from);
+        }
         self.s.allowed.truncate(allowed_from);
-        // Crossing matches (a pattern spanning a quote) were dropped above;
-        // scan each string on its own so nothing hides behind them.
-        self.crossing_rescan(hay, inner, tokens);
     }
 
-    /// Re-scans string tokens that a whole-document match crossed.
-    fn crossing_rescan(&mut self, hay: &[u8], inner: Frame, tokens: &[Token]) {
-        let Some(matcher) = &self.engine.content else {
-            return;
-        };
-        let Some(cache) = self.cache.as_deref_mut() else {
-            return;
-        };
-        let from = tokens.first().map_or(0, |t| t.start as usize);
-        let to = tokens.first().map_or(0, |t| t.end as usize);
-        let mut crossing = false;
-        let mut at = from;
-        while let Some((_, s, e)) = matcher.find_at(cache, hay, at, to) {
-            let i = tokens.partition_point(|t| (t.start as usize) <= s);
-            let inside = i > 0 && {
-                let t = &tokens[i - 1];
-                !matches!(t.kind, Kind::Object | Kind::Array) && e <= t.end as usize
-            };
-            if !inside {
-                crossing = true;
-                break;
-            }
-            at = e.max(s + 1);
-        }
-        if !crossing {
-            return;
-        }
+    /// Scans each string of a document on its own: used when a
+    /// whole-document match crossed a quote, so that nothing hides behind it.
+    fn rescan_strings(&mut self, hay: &[u8], inner: Frame, tokens: &[Token], allowed_from: usize) {
         for t in tokens {
             if matches!(t.kind, Kind::Str | Kind::Key) && t.end - t.start > 2 && !t.escaped {
-                let allowed_from = self.s.allowed.len();
                 let (cs, ce) = (t.start as usize + 1, t.end as usize - 1);
                 self.content(hay, inner, cs, ce, allowed_from, |s, e| Some((s, e, false)));
             }

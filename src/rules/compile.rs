@@ -6,7 +6,7 @@ use super::load::LoadedRule;
 use super::spec::ExamplesSpec;
 use crate::engine::{LoadOptions, RuleInfo};
 use crate::matcher::validate::Validator;
-use crate::matcher::{CleanCheck, ContentMatcher, Context, KeyMatcher};
+use crate::matcher::{ContentMatcher, Context, KeyHint, KeyMatcher};
 use crate::redact::{Action, Template};
 
 /// Limits that keep a rule file from making the engine slow or huge.
@@ -46,7 +46,7 @@ pub struct Compiled {
     pub infos: Vec<RuleInfo>,
     pub rules: Vec<CompiledRule>,
     pub content: Option<ContentMatcher>,
-    pub clean_check: CleanCheck,
+    pub key_hint: KeyHint,
     pub keys: KeyMatcher,
     pub hmac_key: Option<Vec<u8>>,
     pub max_line_bytes: usize,
@@ -124,21 +124,9 @@ pub fn compile(loaded: Vec<LoadedRule>, opts: &LoadOptions) -> Result<Compiled, 
             }
         }
     };
-    let pattern_texts: Vec<&str> = patterns.iter().map(|(_, p)| p.as_str()).collect();
-    let clean_check = CleanCheck::new(&pattern_texts, &keys.last_words()).map_err(|e| {
-        RuleErrors(vec![RuleError {
-            file: "rules".into(),
-            line: 0,
-            col: 0,
-            rule: None,
-            message: format!(
-                "the rule set is too large to compile ({e}); remove or simplify patterns"
-            ),
-        }])
-    })?;
     Ok(Compiled {
         infos,
-        clean_check,
+        key_hint: KeyHint::new(&keys),
         rules,
         content,
         keys,
