@@ -364,6 +364,7 @@ struct Work {
 
 impl Work {
     fn publish(&mut self, metrics: &Metrics) {
+        self.scrubber.drain_counts_into(&mut self.counts);
         metrics.observe_batch(&self.counts, &self.engine.current(), None);
         self.total.add(&self.counts);
         self.counts.clear();
@@ -561,6 +562,7 @@ fn process(
         .begin(msg.partition(), msg.offset());
     if work.engine.generation() != work.generation {
         work.generation = work.engine.generation();
+        work.scrubber.drain_counts_into(&mut work.counts);
         work.scrubber = work.engine.current().scrubber();
     }
     let value = msg.payload();
