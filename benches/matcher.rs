@@ -1,1 +1,76 @@
-fn main() {}
+//! Criterion benchmarks: one record through the engine with the built-in
+//! rules, by kind of record, and the whole pipeline over an in-memory mixed
+//! corpus. `cargo bench` runs them; `scripts/bench.sh` measures the binary.
+
+use std::io::Cursor;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use logscrub::pipeline::{self, PipelineOptions};
+use logscrub::sink::WriterSink;
+use logscrub::source::ReaderSource;
+use logscrub::{Engine, EngineHandle, LoadOptions};
+
+const RECORDS: &[(&str, &str)] = &[
+    ("clean_text", "2026-11-23T10:00:00.123Z INFO [checkout] GET /api/v1/cycles 200 31ms trace=4bf92f3577b34da6a3ce929d0e0e4736 pod=web-7d9f8b6c5-x2x9z version=1.14.2"),
+    ("clean_json", r#"{"ts":"2026-11-23T10:00:01Z","level":"INFO","service":"sync","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","http":{"method":"GET","path":"/api/v2/users/me","status":200,"duration_ms":12,"bytes":5120},"msg":"request completed"}"#),
+    ("clean_logfmt", r#"ts=2026-11-23T10:00:02Z level=info service=push msg="cache refreshed" keys=1200 took=31ms build=4bf92f3577b3"#),
+    ("dirty_text", "2026-11-23T10:00:03Z INFO auth login ok for jane.doe@example.com from 203.0.113.7 session_id=9f8e7d6c5b4a3f2e1d0c"),
+    ("dirty_json", r#"{"ts":"2026-11-23T10:00:04Z","event":"signup","user":{"email":"zofia@example.pl","firstName":"Zofia","lastName":"Wójcik","phone":"+48 601 234 567"},"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}"#),
+    ("escaped_json", r#"{"msg":"{\"patient\":{\"cpr\":\"070761-4285\",\"email\":\"ole\u0040firma.dk\"}}","q":"/reset?email=jane%40example.com"}"#),
+];
+
+fn engine() -> Engine {
+    Engine::load(&LoadOptions::default()).expect("built-in rules compile")
+}
+
+fn records(c: &mut Criterion) {
+    let engine = engine();
+    let mut scrubber = engine.scrubber();
+    let mut out = Vec::with_capacity(4096);
+    let mut group = c.benchmark_group("record");
+    group.sample_size(20);
+    for (name, record) in RECORDS {
+        group.throughput(Throughput::Bytes(record.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(name), record, |b, record| {
+            b.iter(|| {
+                out.clear();
+                scrubber.scrub(record.as_bytes(), &mut out)
+            })
+        });
+    }
+    group.finish();
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let engine = EngineHandle::new(engine());
+    // 70% clean, 30% dirty, like scripts/gen-mixed.py.
+    let mut corpus = Vec::new();
+    let mut i = 0usize;
+    while corpus.len() < 4 << 20 {
+        let (_, record) = RECORDS[if i % 10 < 7 { i % 3 } else { 3 + i % 3 }];
+        corpus.extend_from_slice(record.as_bytes());
+        corpus.push(b'\n');
+        i += 1;
+    }
+    let mut group = c.benchmark_group("pipeline");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(corpus.len() as u64));
+    for threads in [1, 2] {
+        let opts = PipelineOptions {
+            threads,
+            ..PipelineOptions::default()
+        };
+        group.bench_with_input(BenchmarkId::new("mixed_4MiB", threads), &threads, |b, _| {
+            b.iter(|| {
+                let mut source =
+                    ReaderSource::new(Cursor::new(&corpus[..]), opts.batch_bytes, 1 << 20);
+                let mut sink = WriterSink::new(std::io::sink());
+                pipeline::run(&engine, &mut source, &mut sink, &opts, None).expect("in-memory run")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, records, end_to_end);
+criterion_main!(benches);

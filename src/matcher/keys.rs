@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// FNV-1a: key names are short, and a keyed hash buys nothing here (the
 /// table is fixed at start-up, not built from input).
@@ -125,14 +125,20 @@ impl KeyHint {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(&words)
                 .expect("key words are short literals")
         });
         KeyHint { words }
     }
 
-    /// True when `hay` may hold a key that a key rule matches.
-    pub fn hinted(&self, hay: &[u8]) -> bool {
+    /// True when `hay` may hold a key that a key rule of `keys` matches.
+    ///
+    /// Each word hit is confirmed with [`KeyMatcher::lookup`] on the text
+    /// that ends at the hit and starts after the nearest delimiter. The
+    /// words of that text are a suffix of the words of any key that ends at
+    /// the hit, so every key the rules match is still found.
+    pub fn hinted(&self, keys: &KeyMatcher, hay: &[u8], scratch: &mut Vec<u8>) -> bool {
         let Some(ac) = &self.words else { return false };
         ac.find_overlapping_iter(hay).any(|m| {
             let (s, e) = (m.start(), m.end());
@@ -141,9 +147,49 @@ impl KeyHint {
                 || !hay[s - 1].is_ascii_alphanumeric()
                 || (hay[s].is_ascii_uppercase()
                     && (hay[s - 1].is_ascii_lowercase() || hay[s - 1].is_ascii_digit()));
-            ends_word && starts_word
+            if !(ends_word && starts_word) {
+                return false;
+            }
+            let floor = e.saturating_sub(HINT_REACH);
+            let from = hay[floor..s]
+                .iter()
+                .rposition(|&b| is_delimiter(b))
+                .map_or(floor, |i| floor + i + 1);
+            keys.lookup(&hay[from..e], scratch).is_some()
         })
     }
+}
+
+/// How far back from a hinted word the key text is taken: longer than any
+/// key name, shorter than [`KeyMatcher::lookup`]'s limit.
+const HINT_REACH: usize = 128;
+
+/// Bytes that never belong to a key in any format we parse (spaces, `_`,
+/// `-` and `.` do, as in `first name` or `user.email`).
+fn is_delimiter(b: u8) -> bool {
+    matches!(
+        b,
+        b'"' | b'\''
+            | b'\n'
+            | b'\r'
+            | b'\t'
+            | b'{'
+            | b'}'
+            | b'['
+            | b']'
+            | b','
+            | b';'
+            | b'&'
+            | b'?'
+            | b'='
+            | b':'
+            | b'<'
+            | b'>'
+            | b'('
+            | b')'
+            | b'/'
+            | b'|'
+    )
 }
 
 /// Writes `key` as lowercase words joined by `_` into `out`; returns the
@@ -204,11 +250,20 @@ mod tests {
             "EMAIL: x",
             "x-api-key",
             "email",
+            "{\"patient first name\":1}",
+            "a,first_name=1",
         ] {
-            assert!(hint.hinted(text.as_bytes()), "{text}");
+            assert!(hint.hinted(&m, text.as_bytes(), &mut s), "{text}");
         }
-        for text in ["hostname=x", "emailed=1", "keyboard", "monkey: 1"] {
-            assert!(!hint.hinted(text.as_bytes()), "{text}");
+        for text in [
+            "hostname=x",
+            "emailed=1",
+            "keyboard",
+            "monkey: 1",
+            "name=x",
+            "level=info",
+        ] {
+            assert!(!hint.hinted(&m, text.as_bytes(), &mut s), "{text}");
         }
         for key in ["hostname", "email_verified", "name", ""] {
             assert_eq!(m.lookup(key.as_bytes(), &mut s), None, "{key}");

@@ -36,6 +36,8 @@ pub struct Scratch {
     cache: Option<meta::Cache>,
     edits: Vec<Edit>,
     merged: Vec<Edit>,
+    /// Validated content matches over the whole record (top layer).
+    candidates: Vec<Edit>,
     /// Decoded text and offset map per layer (index 0 unused).
     layers: Vec<Layer>,
     /// Token lists per layer, for JSON documents found at that layer.
@@ -84,14 +86,16 @@ pub fn scrub_record(
     };
     // A record with no candidate, no hinted key and no escapes is clean: it
     // is copied without tokenizing.
-    let candidate = match (&engine.content, cache.as_mut()) {
-        (Some(m), Some(c)) => m.any(c, record),
-        _ => false,
-    };
-    if !candidate
+    scratch.candidates.clear();
+    if let Some(c) = cache.as_mut() {
+        find_candidates(engine, c, record, 0, record.len(), &mut scratch.candidates);
+    }
+    if scratch.candidates.is_empty()
         && memchr::memchr(b'\\', record).is_none()
         && !has_url_escape(record)
-        && !engine.key_hint.hinted(record)
+        && !engine
+            .key_hint
+            .hinted(&engine.keys, record, &mut scratch.key_norm)
     {
         scratch.cache = cache;
         out.extend_from_slice(record);
@@ -303,53 +307,19 @@ impl Scan<'_> {
         allowed_from: usize,
         place: impl Fn(usize, usize) -> Option<(usize, usize, bool)>,
     ) -> bool {
-        let Some(matcher) = &self.engine.content else {
-            return false;
-        };
-        let Some(cache) = self.cache.as_deref_mut() else {
-            return false;
+        // The whole record at the top layer was searched once already.
+        let top = frame.depth == 0 && from == 0 && to == hay.len();
+        let mut found = if top {
+            std::mem::take(&mut self.s.candidates)
+        } else {
+            let mut found = std::mem::take(&mut self.s.merged);
+            found.clear();
+            if let Some(cache) = self.cache.as_deref_mut() {
+                find_candidates(self.engine, cache, hay, from, to, &mut found);
+            }
+            found
         };
         let mut rejected = false;
-        let mut at = from;
-        let mut found = std::mem::take(&mut self.s.merged);
-        found.clear();
-        while at < to {
-            let Some((rule, start, end)) = matcher.find_at(cache, hay, at, to) else {
-                break;
-            };
-            let r = &self.engine.rules[rule as usize];
-            let ok = self.engine.only.is_none_or(|o| o == rule)
-                && r.validator.is_none_or(|v| v.check(&hay[start..end]))
-                && r.context
-                    .as_ref()
-                    .is_none_or(|c: &Context| c.found(hay, start))
-                && !r.deny_context.as_ref().is_some_and(|c| c.found(hay, start));
-            if !ok {
-                // Resume right after the start: a shorter or later candidate
-                // (of this or another rule) may still be real.
-                at = start + 1;
-                continue;
-            }
-            let (s, e) = match &r.group {
-                Some((g, re)) => match re.captures_at(&hay[..to], start).and_then(|c| c.get(*g)) {
-                    Some(m) if m.start() >= start => (m.start(), m.end()),
-                    _ => (start, end),
-                },
-                None => (start, end),
-            };
-            if s < e {
-                found.push(Edit {
-                    start: s,
-                    end: e,
-                    rule,
-                    value: (0, 0),
-                    quote: false,
-                    escape: 0,
-                    drop: false,
-                });
-            }
-            at = end.max(start + 1);
-        }
         for f in &found {
             if self.is_allowed(allowed_from, f.start, f.end) {
                 continue;
@@ -373,8 +343,12 @@ impl Scan<'_> {
                 rejected = true;
             }
         }
-        found.clear();
-        self.s.merged = found;
+        if top {
+            self.s.candidates = found;
+        } else {
+            found.clear();
+            self.s.merged = found;
+        }
         rejected
     }
 
@@ -494,8 +468,13 @@ impl Scan<'_> {
             let t = &tokens[i];
             (!matches!(t.kind, Kind::Object | Kind::Array) && e <= t.end as usize).then_some(t)
         };
-        let from = tokens.first().map_or(0, |t| t.start as usize);
-        let to = tokens.first().map_or(0, |t| t.end as usize);
+        let (from, to) = if frame.depth == 0 {
+            (0, hay.len())
+        } else {
+            tokens
+                .first()
+                .map_or((0, 0), |t| (t.start as usize, t.end as usize))
+        };
         let crossed = self.content(hay, inner, from, to, allowed_from, |s, e| {
             match leaf(s, e) {
                 Some(t)
@@ -567,6 +546,59 @@ impl Scan<'_> {
             self.text(&text, frame, 0, text.len());
         }
         self.s.layers[depth].text = text;
+    }
+}
+
+/// Content-rule candidates in `hay[from..to]` that pass their rule's
+/// validator and context checks, in order, appended to `found`.
+fn find_candidates(
+    engine: &Compiled,
+    cache: &mut meta::Cache,
+    hay: &[u8],
+    from: usize,
+    to: usize,
+    found: &mut Vec<Edit>,
+) {
+    let Some(matcher) = &engine.content else {
+        return;
+    };
+    let mut at = from;
+    while at < to {
+        let Some((rule, start, end)) = matcher.find_at(cache, hay, at, to) else {
+            break;
+        };
+        let r = &engine.rules[rule as usize];
+        let ok = engine.only.is_none_or(|o| o == rule)
+            && r.validator.is_none_or(|v| v.check(&hay[start..end]))
+            && r.context
+                .as_ref()
+                .is_none_or(|c: &Context| c.found(hay, start))
+            && !r.deny_context.as_ref().is_some_and(|c| c.found(hay, start));
+        if !ok {
+            // Resume right after the start: a shorter or later candidate
+            // (of this or another rule) may still be real.
+            at = start + 1;
+            continue;
+        }
+        let (s, e) = match &r.group {
+            Some((g, re)) => match re.captures_at(&hay[..to], start).and_then(|c| c.get(*g)) {
+                Some(m) if m.start() >= start => (m.start(), m.end()),
+                _ => (start, end),
+            },
+            None => (start, end),
+        };
+        if s < e {
+            found.push(Edit {
+                start: s,
+                end: e,
+                rule,
+                value: (0, 0),
+                quote: false,
+                escape: 0,
+                drop: false,
+            });
+        }
+        at = end.max(start + 1);
     }
 }
 
