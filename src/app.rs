@@ -6,13 +6,15 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command, RuleArgs, RunArgs};
-use crate::config::Endpoint;
+use crate::config::{Endpoint, FileConfig, KafkaEndpoint};
 use crate::engine::{Engine, EngineHandle, LoadOptions};
+use crate::kafka::{self, consumer::OutputSpec, KafkaOptions};
 use crate::metrics::Metrics;
 use crate::pipeline::{self, PipelineOptions, Shutdown, Sink, Source};
 use crate::rules::examples;
@@ -34,8 +36,11 @@ pub const EXIT_USAGE: i32 = 2;
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
+    let (matches, mut cli) = match parsed {
+        Ok(p) => p,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
@@ -50,7 +55,22 @@ pub fn main() -> i32 {
             max_line_bytes,
             rules,
         }) => crate::scan::run(&rules, &paths, max_locations, max_line_bytes),
-        None => filter(&cli.rules, &cli.run),
+        None => {
+            if let Some(path) = cli.run.config.clone() {
+                let given = |id: &str| {
+                    matches!(
+                        matches.value_source(id),
+                        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+                    )
+                };
+                let applied = FileConfig::load(&path)
+                    .and_then(|fc| fc.apply(&mut cli.rules, &mut cli.run, &given));
+                if let Err(e) = applied {
+                    return usage(&e);
+                }
+            }
+            filter(&cli.rules, &cli.run)
+        }
     }
 }
 
@@ -148,7 +168,11 @@ fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
     // Sidecar mode (file tailing or endpoints) logs from `info` up; the pipe
     // filter only logs errors.
     let tailing = run.from.as_deref().is_some_and(|f| f.starts_with("file:"));
-    let service = tailing || run.metrics_addr.is_some();
+    let consuming = run
+        .from
+        .as_deref()
+        .is_some_and(|f| f.starts_with("kafka://"));
+    let service = tailing || consuming || run.metrics_addr.is_some();
     if let Err(e) = crate::sidecar::init_logging(&run.log_format, service) {
         return usage(&e);
     }
@@ -178,6 +202,15 @@ fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
         (Err(e), _) => return usage(&format!("--from: {e}")),
         (_, Err(e)) => return usage(&format!("--to: {e}")),
     };
+    if let Endpoint::Kafka(k) = &from {
+        let control = ControlOptions {
+            metrics_addr: run.metrics_addr.clone(),
+            signals: true,
+            grace: Duration::from_secs(run.grace_period),
+            load: opts.clone(),
+        };
+        return kafka_filter(k, &to, run, engine, control, metrics, ready, shutdown);
+    }
     let mut source: Box<dyn Source> = match &from {
         Endpoint::Std => Box::new(ReaderSource::new(
             io::stdin(),
@@ -201,7 +234,7 @@ fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
                 Err(e) => return usage(&format!("--from {}: {e}", pattern.display())),
             }
         }
-        Endpoint::Kafka(_) => return usage("--from kafka:// is not supported yet"),
+        Endpoint::Kafka(_) => unreachable!("handled by kafka_filter"),
     };
     let mut sink: Box<dyn Sink> = match &to {
         Endpoint::Std => Box::new(WriterSink::new(io::stdout().lock())),
@@ -209,7 +242,15 @@ fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
             Ok(f) => Box::new(WriterSink::new(f)),
             Err(e) => return usage(&format!("cannot open output {}: {e}", path.display())),
         },
-        Endpoint::Kafka(_) => return usage("--to kafka:// is not supported yet"),
+        Endpoint::Kafka(k) => {
+            let sink = kafka_options(run, opts.max_line_bytes).and_then(|ko| {
+                kafka::producer::KafkaSink::new(&k.brokers, &k.topic, &ko.settings, metrics.clone())
+            });
+            match sink {
+                Ok(s) => Box::new(s),
+                Err(e) => return usage(&e),
+            }
+        }
     };
     let started = Instant::now();
     let handle = EngineHandle::new(engine.clone());
@@ -251,6 +292,71 @@ fn filter(rule_args: &RuleArgs, run: &RunArgs) -> i32 {
         }
     }
     code
+}
+
+/// Kafka settings from the flags (and config file).
+fn kafka_options(run: &RunArgs, max_line_bytes: usize) -> Result<KafkaOptions, String> {
+    Ok(KafkaOptions {
+        settings: kafka::Settings::parse(&run.kafka_settings)?,
+        dead_letter_topic: run.dead_letter_topic.clone(),
+        max_line_bytes,
+        grace_period: Duration::from_secs(run.grace_period.max(1)),
+    })
+}
+
+/// `--from kafka://`: a consumer-group member until SIGTERM/SIGINT. The
+/// sidecar control (signals, SIGHUP reload, /metrics) runs beside it.
+#[allow(clippy::too_many_arguments)]
+fn kafka_filter(
+    from: &KafkaEndpoint,
+    to: &Endpoint,
+    run: &RunArgs,
+    engine: Engine,
+    control: ControlOptions,
+    metrics: Arc<Metrics>,
+    ready: Arc<AtomicBool>,
+    shutdown: Shutdown,
+) -> i32 {
+    let kopts = match kafka_options(run, control.load.max_line_bytes) {
+        Ok(k) => k,
+        Err(e) => return usage(&e),
+    };
+    let output = match to {
+        Endpoint::Std => OutputSpec::Writer(Box::new(io::stdout())),
+        Endpoint::File(path) => match File::options().create(true).append(true).open(path) {
+            Ok(f) => OutputSpec::Writer(Box::new(f)),
+            Err(e) => return usage(&format!("cannot open output {}: {e}", path.display())),
+        },
+        Endpoint::Kafka(k) => OutputSpec::Topic {
+            brokers: k.brokers.clone(),
+            topic: k.topic.clone(),
+        },
+    };
+    let started = Instant::now();
+    let handle = EngineHandle::new(engine.clone());
+    if let Err(e) = crate::sidecar::start(
+        control,
+        handle.clone(),
+        metrics.clone(),
+        ready.clone(),
+        shutdown.clone(),
+    ) {
+        return usage(&e);
+    }
+    ready.store(true, std::sync::atomic::Ordering::SeqCst);
+    match kafka::consumer::run(from, output, &kopts, &handle, metrics, shutdown) {
+        Ok(counts) => {
+            if run.stats {
+                print_stats(&engine, &counts, started.elapsed().as_secs_f64());
+            }
+            EXIT_OK
+        }
+        Err(kafka::consumer::RunError::Usage(e)) => usage(&e),
+        Err(kafka::consumer::RunError::Failure(e)) => {
+            eprintln!("logscrub: {e}");
+            EXIT_FAILURE
+        }
+    }
 }
 
 /// Writes the `--stats` summary to stderr: counts only, never values.

@@ -95,12 +95,12 @@ pub struct RuleArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", env = "LOGSCRUB_THREADS")]
     pub threads: Option<usize>,
 
     /// Records longer than this many bytes are replaced by
     /// `[REDACTED:oversize-record]` and counted; they are never passed on.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::engine::DEFAULT_MAX_LINE_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::engine::DEFAULT_MAX_LINE_BYTES, env = "LOGSCRUB_MAX_LINE_BYTES")]
     pub max_line_bytes: usize,
 
     /// Print a summary to stderr at exit: records, bytes, MB/s, redactions

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod http;
+pub mod kafka;
 pub mod matcher;
 pub mod metrics;
 pub mod pipeline;

@@ -33,6 +33,29 @@ pub struct Metrics {
     /// Batch processing latency: cumulative bucket counts, then +Inf.
     pub latency_buckets: [AtomicU64; LATENCY_BUCKETS.len() + 1],
     pub latency_sum_micros: AtomicU64,
+    /// Kafka mode (`src/kafka`): records fetched from the input topic.
+    pub kafka_consumed: AtomicU64,
+    /// Kafka mode: records whose delivery to the output topic was confirmed.
+    pub kafka_produced: AtomicU64,
+    /// Kafka mode: records sent to `--dead-letter-topic` in replaced form.
+    pub kafka_dead_lettered: AtomicU64,
+    /// Kafka mode: deliveries that failed and were sent again.
+    pub kafka_delivery_retries: AtomicU64,
+    /// Kafka mode: deliveries that failed for good (the run stops).
+    pub kafka_delivery_errors: AtomicU64,
+    /// Kafka mode: client errors reported by librdkafka (broker down, ...).
+    pub kafka_client_errors: AtomicU64,
+    /// Kafka mode: synchronous offset commits (revoke, shutdown) that failed.
+    pub kafka_commit_errors: AtomicU64,
+    /// Kafka mode: partition assignments and revocations.
+    pub kafka_rebalances: AtomicU64,
+    /// Kafka mode (gauge): partitions assigned to this instance.
+    pub kafka_assigned_partitions: AtomicU64,
+    /// Kafka mode (gauge): records behind the high watermark, summed over
+    /// assigned partitions (from librdkafka statistics, every 5 s).
+    pub kafka_lag: AtomicU64,
+    /// Kafka mode (gauge): records consumed but not yet delivered/committable.
+    pub kafka_in_flight: AtomicU64,
     /// `--from file:`: bytes appended to the followed files and not yet
     /// emitted (a gauge, set by the tail source).
     pub file_lag_bytes: AtomicU64,
