@@ -198,6 +198,77 @@ impl Metrics {
             "Refused SIGHUP rule reloads (old rules kept).",
             get(&self.rule_reload_failures),
         );
+        let kafka: [(&str, &str, &str, &AtomicU64); 11] = [
+            (
+                "logscrub_kafka_consumed_total",
+                "counter",
+                "Kafka records fetched from the input topic.",
+                &self.kafka_consumed,
+            ),
+            (
+                "logscrub_kafka_produced_total",
+                "counter",
+                "Kafka records whose delivery to the output topic was confirmed.",
+                &self.kafka_produced,
+            ),
+            (
+                "logscrub_kafka_dead_lettered_total",
+                "counter",
+                "Kafka records sent to the dead-letter topic in replaced form.",
+                &self.kafka_dead_lettered,
+            ),
+            (
+                "logscrub_kafka_delivery_retries_total",
+                "counter",
+                "Kafka deliveries that failed and were sent again.",
+                &self.kafka_delivery_retries,
+            ),
+            (
+                "logscrub_kafka_delivery_errors_total",
+                "counter",
+                "Kafka deliveries that failed for good.",
+                &self.kafka_delivery_errors,
+            ),
+            (
+                "logscrub_kafka_client_errors_total",
+                "counter",
+                "Errors reported by the Kafka client (broker down, ...).",
+                &self.kafka_client_errors,
+            ),
+            (
+                "logscrub_kafka_commit_errors_total",
+                "counter",
+                "Kafka offset commits that failed.",
+                &self.kafka_commit_errors,
+            ),
+            (
+                "logscrub_kafka_rebalances_total",
+                "counter",
+                "Kafka partition assignments and revocations.",
+                &self.kafka_rebalances,
+            ),
+            (
+                "logscrub_kafka_assigned_partitions",
+                "gauge",
+                "Kafka partitions assigned to this instance.",
+                &self.kafka_assigned_partitions,
+            ),
+            (
+                "logscrub_kafka_lag",
+                "gauge",
+                "Kafka records behind the high watermark over assigned partitions.",
+                &self.kafka_lag,
+            ),
+            (
+                "logscrub_kafka_in_flight",
+                "gauge",
+                "Kafka records consumed but not yet delivered.",
+                &self.kafka_in_flight,
+            ),
+        ];
+        for (name, kind, help, value) in kafka {
+            metric(name, kind, help, get(value));
+        }
         if let Some(engine) = engine {
             metric(
                 "logscrub_rules",

@@ -62,7 +62,13 @@ fn round_trip_100k_records() {
     let from = format!("{}?group=rt", b.url("raw"));
     let to = b.url("clean");
     let t = Instant::now();
-    let mut ls = Logscrub::spawn(&group_args(&from, &to), b.dir.path(), "rt");
+    let metrics_addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let mut args = group_args(&from, &to);
+    args.extend(["--metrics-addr", &metrics_addr]);
+    let mut ls = Logscrub::spawn(&args, b.dir.path(), "rt");
     let out = read_topic(
         &b.addr,
         "clean",
@@ -71,6 +77,29 @@ fn round_trip_100k_records() {
         Duration::from_secs(180),
     );
     eprintln!("read {} output records after {:?}", out.len(), t.elapsed());
+    // The Kafka counters are served on /metrics, without record content;
+    // delivery reports for the last records arrive within moments.
+    let value = |body: &str, name: &str| -> u64 {
+        body.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{body}"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let body = loop {
+        let body = http_get(&metrics_addr, "/metrics");
+        if value(&body, "logscrub_kafka_produced_total ") == N || Instant::now() > deadline {
+            break body;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(value(&body, "logscrub_kafka_consumed_total "), N);
+    assert_eq!(value(&body, "logscrub_kafka_produced_total "), N);
+    assert_eq!(value(&body, "logscrub_kafka_in_flight "), 0);
+    assert_eq!(value(&body, "logscrub_kafka_delivery_errors_total "), 0);
+    assert!(
+        !body.contains("@example.com"),
+        "metrics never carry records"
+    );
     let status = ls.terminate(Duration::from_secs(15));
     let log = ls.log();
     eprintln!("logscrub stderr:\n{log}");
@@ -88,6 +117,26 @@ fn round_trip_100k_records() {
         !log.contains("@example.com"),
         "log lines never carry records"
     );
+}
+
+/// A plain HTTP/1.1 GET over a real socket; returns the body.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr).expect("metrics endpoint");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_string())
 }
 
 #[test]

@@ -45,6 +45,10 @@ pub struct DeliveryContext {
     log: Log,
 }
 
+/// Upper bound of delivery-report events served by one [`Producer::poll`],
+/// so that a flood of reports cannot starve the consumer loop.
+const MAX_EVENTS_PER_POLL: usize = 1_000;
+
 impl ClientContext for DeliveryContext {
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
         self.log.client_log(level, fac, log_message);
@@ -204,8 +208,19 @@ impl Producer {
     }
 
     /// Serves delivery reports (non-blocking) and resends transient failures.
+    ///
+    /// One `poll` with a zero timeout serves one event, i.e. one batch of
+    /// delivery reports; keep serving while reports arrive, so that input
+    /// offsets are stored as soon as their records are delivered.
     pub fn poll(&self) -> Result<(), String> {
-        self.inner.poll(Duration::ZERO);
+        let outstanding = || self.inner.context().outstanding.load(Ordering::Acquire);
+        for _ in 0..MAX_EVENTS_PER_POLL {
+            let before = outstanding();
+            self.inner.poll(Duration::ZERO);
+            if outstanding() == before {
+                break;
+            }
+        }
         self.retry_failed()
     }
 
