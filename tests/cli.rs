@@ -266,3 +266,59 @@ fn order_is_kept_with_many_threads() {
     }
     assert_eq!(n, 200_000);
 }
+
+#[test]
+fn a_slow_reader_slows_logscrub_down_without_loss_or_growth() {
+    let mut child = logscrub()
+        .args(["--threads", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    const LINES: usize = 300_000;
+    let writer = std::thread::spawn(move || {
+        let mut chunk = String::new();
+        for i in 0..LINES {
+            chunk.push_str(&format!(
+                "{i} {{\"user\":\"u{i}@example.com\",\"pad\":\"{}\"}}\n",
+                "x".repeat(40)
+            ));
+            if chunk.len() > 1 << 16 {
+                stdin.write_all(chunk.as_bytes()).unwrap();
+                chunk.clear();
+            }
+        }
+        stdin.write_all(chunk.as_bytes()).unwrap();
+    });
+    let peak_kib = || -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    // Read slowly: 64 KiB every 2 ms, well below what logscrub can produce.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 64 << 10];
+    let mut peak = 0;
+    loop {
+        let n = stdout.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+        peak = peak.max(peak_kib());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    writer.join().unwrap();
+    assert!(child.wait().unwrap().success());
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), LINES, "every record comes out");
+    assert!(!text.contains("@example.com"));
+    eprintln!("slow reader: {LINES} records, peak RSS {peak} KiB");
+    assert!(peak > 0 && peak < 64 * 1024, "peak RSS {peak} KiB");
+}
