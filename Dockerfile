@@ -10,7 +10,7 @@ COPY benches benches
 RUN cargo build --release --locked --bin logscrub \
     && strip target/release/logscrub
 
-# glibc + libgcc only, no shell, runs as uid 65532.
+# glibc, libssl (Kafka TLS) and libgcc; no shell; runs as uid 65532.
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /src/target/release/logscrub /usr/local/bin/logscrub
 USER 65532:65532
