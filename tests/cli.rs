@@ -322,3 +322,21 @@ fn a_slow_reader_slows_logscrub_down_without_loss_or_growth() {
     eprintln!("slow reader: {LINES} records, peak RSS {peak} KiB");
     assert!(peak > 0 && peak < 64 * 1024, "peak RSS {peak} KiB");
 }
+
+#[test]
+fn a_rule_that_would_compile_huge_is_refused_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rules_file(
+        &dir,
+        "[[rule]]\nid = \"huge\"\ncategory = \"x\"\npattern = '''(?:\\w{1,1000}\\d{1,1000}){1,1000}'''\n",
+    );
+    let started = Instant::now();
+    let out = run(&["--no-default-rules", "--rules", &rules], b"x\n");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("rules.toml:4:11: rule `huge`: pattern is too large once compiled"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

@@ -55,7 +55,7 @@ impl ContentMatcher {
                 meta::Config::new()
                     .match_kind(MatchKind::LeftmostFirst)
                     .utf8_empty(false)
-                    .nfa_size_limit(Some(256 << 20))
+                    .nfa_size_limit(Some(64 << 20))
                     .hybrid_cache_capacity(64 << 20)
                     .dfa_size_limit(Some(64 << 20)),
             )

@@ -13,6 +13,9 @@ use crate::redact::{Action, Template};
 pub const MAX_RULES: usize = 2_000;
 /// Longest pattern accepted, in bytes.
 pub const MAX_PATTERN_BYTES: usize = 4_096;
+/// Largest compiled form (Thompson NFA) of one pattern, in bytes. The
+/// built-in patterns are all below 64 KiB.
+pub const MAX_PATTERN_NFA_BYTES: usize = 1 << 20;
 /// Default context window in bytes.
 pub const DEFAULT_CONTEXT_WINDOW: usize = 48;
 
@@ -395,6 +398,21 @@ fn check_pattern(p: &str) -> Result<usize, String> {
             "pattern can match the empty string; make at least one character required".into(),
         );
     }
+    regex_automata::nfa::thompson::Compiler::new()
+        .syntax(crate::matcher::syntax_config())
+        .configure(
+            regex_automata::nfa::thompson::Config::new()
+                .nfa_size_limit(Some(MAX_PATTERN_NFA_BYTES))
+                .shrink(false),
+        )
+        .build_from_hir(&hir)
+        .map_err(|_| {
+            format!(
+                "pattern is too large once compiled (over {} KiB); use fewer or smaller \
+                 counted repetitions such as {{1,1000}}",
+                MAX_PATTERN_NFA_BYTES >> 10
+            )
+        })?;
     Ok(hir.properties().explicit_captures_len())
 }
 
