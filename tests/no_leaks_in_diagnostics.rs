@@ -150,15 +150,34 @@ fn closed_stdout() {
 
 #[test]
 fn bad_output_paths() {
-    for to in [
-        "file:/nonexistent-dir-zq/out.log",
-        "file:/proc/version",
-        "kafka://127.0.0.1:1/topic",
-    ] {
+    for to in ["file:/nonexistent-dir-zq/out.log", "file:/proc/version"] {
         let out = run(&["--to", to, "--stats"], dirty_records().as_bytes());
         assert_clean(&format!("stdout with --to {to}"), &out.stdout);
         assert_clean(&format!("stderr with --to {to}"), &out.stderr);
     }
+    // An unreachable broker: logscrub keeps the records and retries until
+    // the broker comes back, logging why. Stop it after a few seconds of
+    // that and audit what it said.
+    let mut child = logscrub()
+        .args(["--to", "kafka://127.0.0.1:1/topic", "--stats"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn logscrub");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dirty_records().as_bytes())
+        .unwrap();
+    thread::sleep(Duration::from_secs(4));
+    let _ = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().expect("wait");
+    assert_clean("stdout with an unreachable broker", &out.stdout);
+    assert_clean("stderr with an unreachable broker", &out.stderr);
     // A full disk: /dev/full fails every write.
     if Path::new("/dev/full").exists() {
         let out = run(&["--to", "file:/dev/full"], dirty_records().as_bytes());
