@@ -151,7 +151,13 @@ fn list_rules(args: &RuleArgs) -> i32 {
     };
     let mut out = io::stdout().lock();
     for info in engine.rules() {
-        if writeln!(out, "{:<32} {:<20} {}", info.id, info.category, info.origin).is_err() {
+        if writeln!(
+            out,
+            "{:<32} {:<20} {:<9} {}",
+            info.id, info.category, info.detector, info.origin
+        )
+        .is_err()
+        {
             break;
         }
     }

@@ -44,6 +44,8 @@ pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
 pub struct RuleInfo {
     pub id: String,
     pub category: String,
+    /// `pattern`, `keywords` or `keys`.
+    pub detector: &'static str,
     /// `file:line` the rule was defined at (`builtin:NAME.toml:LINE` for built-ins).
     pub origin: String,
 }

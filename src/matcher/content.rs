@@ -72,14 +72,6 @@ impl ContentMatcher {
         self.regex.create_cache()
     }
 
-    /// True when any content pattern matches somewhere in `hay` (the cheap
-    /// first look at a record: it stops at the first match).
-    pub fn any(&self, cache: &mut meta::Cache, hay: &[u8]) -> bool {
-        self.regex
-            .search_half_with(cache, &Input::new(hay).earliest(true))
-            .is_some()
-    }
-
     /// The next match in `hay[at..end]` as (rule, start, end).
     pub fn find_at(
         &self,

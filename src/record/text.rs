@@ -157,11 +157,7 @@ fn words_end(hay: &[u8], from: usize) -> usize {
         if word.is_empty() || (words > 0 && (word.contains(&b'=') || word.ends_with(b":"))) {
             break;
         }
-        end = if words == 0 || !word.ends_with(b":") {
-            word_end
-        } else {
-            end
-        };
+        end = word_end;
         words += 1;
         if word_end >= hay.len() || hay[word_end] != b' ' {
             break;

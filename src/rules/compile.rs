@@ -19,21 +19,11 @@ pub const MAX_PATTERN_NFA_BYTES: usize = 1 << 20;
 /// Default context window in bytes.
 pub const DEFAULT_CONTEXT_WINDOW: usize = 48;
 
-/// How a rule finds its spans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detector {
-    /// A pattern or keywords in the content matcher.
-    Content,
-    /// Field names.
-    Keys,
-}
-
 /// One rule, ready to apply.
 #[derive(Debug, Clone)]
 pub struct CompiledRule {
     pub id: String,
     pub category: String,
-    pub detector: Detector,
     pub action: Action,
     pub validator: Option<Validator>,
     pub context: Option<Context>,
@@ -100,6 +90,7 @@ pub fn compile(loaded: Vec<LoadedRule>, opts: &LoadOptions) -> Result<Compiled, 
                 infos.push(RuleInfo {
                     id: rule.id.clone(),
                     category: rule.category.clone(),
+                    detector: lr.spec.detector(),
                     origin: lr.origin(),
                 });
                 rules.push(rule);
@@ -332,15 +323,9 @@ fn compile_rule(lr: &LoadedRule, opts: &LoadOptions) -> Result<RuleParts, Vec<Ru
     if !errors.is_empty() {
         return Err(errors);
     }
-    let detector = if spec.keys.is_some() {
-        Detector::Keys
-    } else {
-        Detector::Content
-    };
     let rule = CompiledRule {
         id: id.clone(),
         category: category.clone(),
-        detector,
         action: action.expect("checked above"),
         validator,
         context,

@@ -63,6 +63,19 @@ pub struct RuleSpec {
     pub examples: Option<Spanned<ExamplesSpec>>,
 }
 
+impl RuleSpec {
+    /// `pattern`, `keywords` or `keys`: how the rule finds its spans.
+    pub fn detector(&self) -> &'static str {
+        if self.keys.is_some() {
+            "keys"
+        } else if self.keywords.is_some() {
+            "keywords"
+        } else {
+            "pattern"
+        }
+    }
+}
+
 fn yes() -> bool {
     true
 }
