@@ -57,18 +57,7 @@ pub fn json_unescape(src: &[u8], out: &mut Vec<u8>, map: &mut Vec<u32>) {
             continue;
         }
         let start = i as u32;
-        let simple = match src[i + 1] {
-            b'"' => Some(b'"'),
-            b'\\' => Some(b'\\'),
-            b'/' => Some(b'/'),
-            b'b' => Some(8),
-            b'f' => Some(12),
-            b'n' => Some(b'\n'),
-            b'r' => Some(b'\r'),
-            b't' => Some(b'\t'),
-            _ => None,
-        };
-        if let Some(b) = simple {
+        if let Some(b) = simple_escape(src[i + 1]) {
             out.push(b);
             map.push(start);
             i += 2;
@@ -102,6 +91,33 @@ pub fn json_unescape(src: &[u8], out: &mut Vec<u8>, map: &mut Vec<u32>) {
         i += 1;
     }
     map.push(src.len() as u32);
+}
+
+/// The byte a one-letter JSON escape (`\n`, `\"`, ...) stands for.
+fn simple_escape(letter: u8) -> Option<u8> {
+    Some(match letter {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'/' => b'/',
+        b'b' => 8,
+        b'f' => 12,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        _ => return None,
+    })
+}
+
+/// Length of the JSON escape that starts at `s[i]` (a backslash), if it is
+/// one [`json_unescape`] decodes: 2 for `\n` and its kind, 6 for `\uXXXX`.
+pub fn escape_len(s: &[u8], i: usize) -> Option<usize> {
+    if s.get(i) != Some(&b'\\') {
+        return None;
+    }
+    match *s.get(i + 1)? {
+        b'u' => hex4(&s[i + 2..]).map(|_| 6),
+        b => simple_escape(b).map(|_| 2),
+    }
 }
 
 fn hex4(s: &[u8]) -> Option<u32> {

@@ -17,7 +17,7 @@ use regex_automata::meta;
 
 use crate::engine::Verdict;
 use crate::matcher::Context;
-use crate::record::decode::{has_url_escape, json_unescape, source_span, url_decode};
+use crate::record::decode::{escape_len, has_url_escape, json_unescape, source_span, url_decode};
 use crate::record::json::{self, Kind, Token};
 use crate::record::text::{kv_pairs, Pair};
 use crate::record::{detect, Format};
@@ -610,20 +610,13 @@ fn find_candidates(
     }
 }
 
-/// True when `hay[at]` belongs to a backslash escape (`\n`, `\"`, `\u00e9`)
-/// that starts before it.
+/// True when `hay[at]` is inside a JSON escape (`\n`, `\"`, `\u00e9`) that
+/// starts before it and that the decoded layer undoes. A backslash that
+/// starts no valid escape (`C:\jane`) is plain text: matches after it stay.
 fn inside_escape(hay: &[u8], at: usize) -> bool {
-    // An odd run of backslashes right before `at` escapes `hay[at]`.
-    let run = hay[..at].iter().rev().take_while(|&&b| b == b'\\').count();
-    if run % 2 == 1 {
-        return true;
-    }
-    // Inside the four hex digits of a `\uXXXX`.
-    (at.saturating_sub(5)..at.saturating_sub(1)).any(|i| {
-        hay[i] == b'\\'
-            && hay[i + 1] == b'u'
-            && at < i + 6
-            && hay[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
+    (at.saturating_sub(5)..at).any(|i| {
+        let backslashes_before = hay[..i].iter().rev().take_while(|&&b| b == b'\\').count();
+        backslashes_before % 2 == 0 && escape_len(hay, i).is_some_and(|n| at < i + n)
     })
 }
 
