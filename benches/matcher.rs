@@ -1,6 +1,8 @@
 //! Criterion benchmarks: one record through the engine with the built-in
 //! rules, by kind of record, and the whole pipeline over an in-memory mixed
 //! corpus. `cargo bench` runs them; `scripts/bench.sh` measures the binary.
+//! `floor/table_walk` measures the machine: one dependent table lookup per
+//! byte, the inner loop of every DFA, which no automaton pass can beat.
 
 use std::io::Cursor;
 
@@ -41,9 +43,8 @@ fn records(c: &mut Criterion) {
     group.finish();
 }
 
-fn end_to_end(c: &mut Criterion) {
-    let engine = EngineHandle::new(engine());
-    // 70% clean, 30% dirty, like scripts/gen-mixed.py.
+/// 4 MiB of records, 70% clean and 30% dirty, like scripts/gen-mixed.py.
+fn mixed_corpus() -> Vec<u8> {
     let mut corpus = Vec::new();
     let mut i = 0usize;
     while corpus.len() < 4 << 20 {
@@ -52,6 +53,12 @@ fn end_to_end(c: &mut Criterion) {
         corpus.push(b'\n');
         i += 1;
     }
+    corpus
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let engine = EngineHandle::new(engine());
+    let corpus = mixed_corpus();
     let mut group = c.benchmark_group("pipeline");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(corpus.len() as u64));
@@ -72,5 +79,29 @@ fn end_to_end(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, records, end_to_end);
+fn floor(c: &mut Criterion) {
+    let corpus = mixed_corpus();
+    // A 64-state machine whose next state depends on the byte and on the
+    // state, so that every step waits for the one before, as in a DFA.
+    let table: Vec<u16> = (0..64 * 256)
+        .map(|i: usize| ((i.wrapping_mul(2_654_435_761) >> 7) % 64 * 256) as u16)
+        .collect();
+    let mut group = c.benchmark_group("floor");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(corpus.len() as u64));
+    group.bench_function("table_walk", |b| {
+        b.iter(|| {
+            let mut state = 0usize;
+            let mut hits = 0u32;
+            for &byte in &corpus {
+                state = usize::from(table[state + usize::from(byte)]);
+                hits += u32::from(state == 0);
+            }
+            hits
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, records, end_to_end, floor);
 criterion_main!(benches);

@@ -1,11 +1,22 @@
-//! Content rules: every `pattern` and `keywords` rule compiled into one
-//! multi-pattern regex, so each value is scanned once and each match names
-//! its rule. Candidates then pass the rule's validator and context checks.
+//! Content rules: every `pattern` and `keywords` rule, searched so that each
+//! byte of a value is looked at by as few automata as possible. Each match
+//! names its rule; candidates then pass the rule's validator and context
+//! checks in [`crate::redact`].
+//!
+//! Most patterns cannot match without a literal: a prefix (`AKIA`, `eyJ`,
+//! `password`), a literal inside (`@` of an e-mail, `://` of a URL), or one of
+//! the rule's context words. One Aho-Corasick scan finds those *triggers*,
+//! and only then is the pattern's own small regex run, near the trigger.
+//! Patterns with no usable trigger (digit shapes such as cards and national
+//! ids) share one multi-pattern regex over the whole value. Both kinds of
+//! search report the same matches a search of each pattern alone would.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind};
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{Input, MatchKind};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{self, Class, ClassBytes, ClassBytesRange, Hir, HirKind};
 
 /// Words that must (or must not) appear shortly before a match.
 #[derive(Debug, Clone)]
@@ -32,12 +43,15 @@ impl Context {
     }
 }
 
-/// The one regex for all content rules.
+/// One content pattern as the rule compiler hands it over.
 #[derive(Debug, Clone)]
-pub struct ContentMatcher {
-    regex: Regex,
-    /// Pattern id -> rule index.
-    rules: Vec<u32>,
+pub struct ContentPattern {
+    /// Index of the rule in the compiled rule list.
+    pub rule: u32,
+    pub pattern: String,
+    /// The rule's context words and window, if it has any: a match can only
+    /// count within `window` bytes after one of them.
+    pub context: Option<(Vec<String>, usize)>,
 }
 
 /// Syntax shared by every rule pattern: bytes, ASCII classes unless the
@@ -46,42 +60,578 @@ pub fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
 
+/// How far before its trigger a match may start, at most, for a literal
+/// inside a pattern to serve as its trigger.
+const MAX_LOOKBACK: usize = 256;
+
+/// Single bytes rare enough in logs to trigger a search on their own.
+const RARE_BYTES: &[u8] = b"@+#~^|<>$!";
+
+/// All content patterns, split into triggered ones and one union.
+#[derive(Debug, Clone)]
+pub struct ContentMatcher {
+    triggered: Vec<Triggered>,
+    /// Every trigger literal (ASCII case-insensitive), all occurrences.
+    triggers: Option<AhoCorasick>,
+    /// Trigger literal id -> the triggered patterns it wakes.
+    wakes: Vec<Vec<u32>>,
+    /// The patterns without a trigger, searched together.
+    union: Option<Regex>,
+    /// Union pattern id -> rule index.
+    union_rules: Vec<u32>,
+}
+
+/// A pattern searched on its own, near its triggers.
+#[derive(Debug, Clone)]
+struct Triggered {
+    regex: Regex,
+    rule: u32,
+    /// A match starts at most this far before its trigger...
+    lookback: usize,
+    /// ...and at most this far after it.
+    reach: usize,
+    /// The longest match, when the pattern bounds it.
+    max_len: Option<usize>,
+}
+
+/// Per-thread search state for a [`ContentMatcher`].
+pub struct ContentCache {
+    union: Option<meta::Cache>,
+    triggered: Vec<meta::Cache>,
+    /// Per triggered pattern: every match starting before this offset has
+    /// been reported already.
+    cursor: Vec<usize>,
+    /// Trigger hits of the current search: (start, literal).
+    hits: Vec<(usize, u32)>,
+}
+
+fn build(patterns: &[Hir], cache_bytes: usize) -> Result<Regex, String> {
+    Regex::builder()
+        .configure(
+            meta::Config::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .utf8_empty(false)
+                .nfa_size_limit(Some(64 << 20))
+                .hybrid_cache_capacity(cache_bytes)
+                .dfa_size_limit(Some(64 << 20)),
+        )
+        .build_many_from_hir(patterns)
+        .map_err(|e| e.to_string())
+}
+
 impl ContentMatcher {
-    /// Compiles `patterns` (rule index, pattern text) into one regex.
-    pub fn new(patterns: &[(u32, String)]) -> Result<ContentMatcher, String> {
-        let regex = Regex::builder()
-            .syntax(syntax_config())
-            .configure(
-                meta::Config::new()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .utf8_empty(false)
-                    .nfa_size_limit(Some(64 << 20))
-                    .hybrid_cache_capacity(64 << 20)
-                    .dfa_size_limit(Some(64 << 20)),
+    /// Compiles the content patterns, choosing for each how it is searched.
+    pub fn new(patterns: &[ContentPattern]) -> Result<ContentMatcher, String> {
+        let mut triggered = Vec::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut wakes: Vec<Vec<u32>> = Vec::new();
+        let mut union = Vec::new();
+        let mut union_rules = Vec::new();
+        for p in patterns {
+            let hir = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(&p.pattern)
+                .map_err(|e| e.to_string())?;
+            // Each alternative of a top-level alternation is planned on its
+            // own: `npm_...|AIza...` has a good trigger per alternative.
+            let alternatives = match hir.kind() {
+                HirKind::Alternation(alts) => alts.clone(),
+                _ => vec![hir],
+            };
+            for alt in alternatives {
+                let Some(plan) = plan(&alt, p.context.as_ref()) else {
+                    union.push(alt);
+                    union_rules.push(p.rule);
+                    continue;
+                };
+                let index = triggered.len() as u32;
+                for lit in plan.literals {
+                    match literals.iter().position(|l| *l == lit) {
+                        Some(i) => wakes[i].push(index),
+                        None => {
+                            literals.push(lit);
+                            wakes.push(vec![index]);
+                        }
+                    }
+                }
+                triggered.push(Triggered {
+                    regex: build(std::slice::from_ref(&alt), 2 << 20)?,
+                    rule: p.rule,
+                    lookback: plan.lookback,
+                    reach: plan.reach,
+                    max_len: alt.properties().maximum_len(),
+                });
+            }
+        }
+        let triggers = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .match_kind(AcMatchKind::Standard)
+                    .build(&literals)
+                    .map_err(|e| format!("trigger literals: {e}"))?,
             )
-            .build_many(&patterns.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>())
-            .map_err(|e| e.to_string())?;
+        };
+        let union = if union.is_empty() {
+            None
+        } else {
+            Some(build(&union, 64 << 20)?)
+        };
         Ok(ContentMatcher {
-            regex,
-            rules: patterns.iter().map(|&(r, _)| r).collect(),
+            triggered,
+            triggers,
+            wakes,
+            union,
+            union_rules,
         })
     }
 
-    /// A cache for [`ContentMatcher::find_at`]; one per thread.
-    pub fn create_cache(&self) -> meta::Cache {
-        self.regex.create_cache()
+    /// A cache for [`ContentMatcher::search`]; one per thread.
+    pub fn create_cache(&self) -> ContentCache {
+        ContentCache {
+            union: self.union.as_ref().map(|r| r.create_cache()),
+            triggered: self
+                .triggered
+                .iter()
+                .map(|t| t.regex.create_cache())
+                .collect(),
+            cursor: vec![0; self.triggered.len()],
+            hits: Vec::new(),
+        }
     }
 
-    /// The next match in `hay[at..end]` as (rule, start, end).
-    pub fn find_at(
+    /// Calls `accept(rule, start, end)` for the matches in `hay[from..to]`,
+    /// per pattern in order of start. When `accept` returns false (the
+    /// validator said no) the pattern's search resumes right after `start`,
+    /// since a shorter or later match may still be real; otherwise after
+    /// `end`. Matches of different patterns may overlap.
+    pub fn search(
         &self,
-        cache: &mut meta::Cache,
+        cache: &mut ContentCache,
         hay: &[u8],
-        at: usize,
-        end: usize,
-    ) -> Option<(u32, usize, usize)> {
-        let input = Input::new(hay).range(at..end);
-        let m = self.regex.search_with(cache, &input)?;
-        Some((self.rules[m.pattern().as_usize()], m.start(), m.end()))
+        from: usize,
+        to: usize,
+        mut accept: impl FnMut(u32, usize, usize) -> bool,
+    ) {
+        if let (Some(union), Some(c)) = (&self.union, cache.union.as_mut()) {
+            let mut at = from;
+            while at < to {
+                let Some(m) = union.search_with(c, &Input::new(hay).range(at..to)) else {
+                    break;
+                };
+                let rule = self.union_rules[m.pattern().as_usize()];
+                at = if accept(rule, m.start(), m.end()) {
+                    m.end().max(m.start() + 1)
+                } else {
+                    m.start() + 1
+                };
+            }
+        }
+        let Some(triggers) = &self.triggers else {
+            return;
+        };
+        cache.cursor.fill(from);
+        // Overlapping hits come in order of their end; each pattern's
+        // cursor needs them in order of their start.
+        cache.hits.clear();
+        let input = aho_corasick::Input::new(hay).range(from..to);
+        cache.hits.extend(
+            triggers
+                .find_overlapping_iter(input)
+                .map(|hit| (hit.start(), hit.pattern().as_u32())),
+        );
+        cache.hits.sort_unstable();
+        for i in 0..cache.hits.len() {
+            let (start, literal) = cache.hits[i];
+            for &t in &self.wakes[literal as usize] {
+                self.near(cache, t as usize, hay, start, from, to, &mut accept);
+            }
+        }
+    }
+
+    /// Searches triggered pattern `t` for matches that its trigger at `hit`
+    /// makes possible.
+    #[allow(clippy::too_many_arguments)]
+    fn near(
+        &self,
+        cache: &mut ContentCache,
+        t: usize,
+        hay: &[u8],
+        hit: usize,
+        from: usize,
+        to: usize,
+        accept: &mut impl FnMut(u32, usize, usize) -> bool,
+    ) {
+        let p = &self.triggered[t];
+        let last_start = hit + p.reach;
+        // A bounded pattern is searched in a window that holds every match
+        // starting up to `last_start`; a match starting later may be cut
+        // short by the window and is left to a later trigger.
+        let end = p.max_len.map_or(to, |n| (last_start + n).min(to));
+        let mut at = cache.cursor[t]
+            .max(hit.saturating_sub(p.lookback))
+            .max(from);
+        while at <= last_start && at < to {
+            let Some(m) = p
+                .regex
+                .search_with(&mut cache.triggered[t], &Input::new(hay).range(at..end))
+            else {
+                if end == to {
+                    cache.cursor[t] = to;
+                }
+                return;
+            };
+            if m.start() > last_start {
+                if end == to {
+                    cache.cursor[t] = m.start();
+                }
+                return;
+            }
+            cache.cursor[t] = if accept(p.rule, m.start(), m.end()) {
+                m.end().max(m.start() + 1)
+            } else {
+                m.start() + 1
+            };
+            at = cache.cursor[t];
+        }
+    }
+
+    /// How many patterns are searched near triggers, and how many in the
+    /// union.
+    #[cfg(test)]
+    fn split(&self) -> (usize, usize) {
+        (self.triggered.len(), self.union_rules.len())
+    }
+}
+
+/// How a triggered pattern is found: its trigger literals (lower case) and
+/// where a match may start relative to a trigger.
+struct Plan {
+    literals: Vec<Vec<u8>>,
+    lookback: usize,
+    reach: usize,
+}
+
+/// Chooses a trigger for `hir`: a prefix literal set, else a literal inside
+/// it at a bounded distance from the start, else the rule's context words.
+/// `None`: the pattern goes to the union.
+fn plan(hir: &Hir, context: Option<&(Vec<String>, usize)>) -> Option<Plan> {
+    let folded = fold_case(hir);
+    if let Some((literals, lookback)) = inner_literals(&folded) {
+        return Some(Plan {
+            literals,
+            lookback,
+            reach: 0,
+        });
+    }
+    let (words, window) = context?;
+    Some(Plan {
+        literals: words
+            .iter()
+            .map(|w| w.to_ascii_lowercase().into_bytes())
+            .collect(),
+        lookback: 0,
+        reach: *window,
+    })
+}
+
+/// Literals every match of `hir` contains, and how far before one of them
+/// a match may start (0: a prefix).
+fn inner_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, usize)> {
+    if let Some(l) = prefixes(hir) {
+        return Some((l, 0));
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => inner_literals(&c.sub),
+        HirKind::Alternation(alts) => {
+            let mut all = Vec::new();
+            let mut lookback = 0;
+            for a in alts {
+                let (l, b) = inner_literals(a)?;
+                all.extend(l);
+                lookback = lookback.max(b);
+            }
+            Some((all, lookback))
+        }
+        HirKind::Concat(parts) => {
+            for k in 1..parts.len() {
+                let before = Hir::concat(parts[..k].to_vec()).properties().maximum_len();
+                let lookback = before.filter(|&n| n <= MAX_LOOKBACK)?;
+                if let Some(l) = prefixes(&Hir::concat(parts[k..].to_vec())) {
+                    return Some((l, lookback));
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The prefix literals of `hir` if they make a good trigger: a finite set
+/// whose every member is rare enough in logs (see [`rare`]). Literals that
+/// start with another literal of the set are left out: the shorter one
+/// finds them too.
+fn prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let mut ex = Extractor::new();
+    ex.kind(ExtractKind::Prefix)
+        .limit_class(8)
+        .limit_repeat(4)
+        .limit_literal_len(8)
+        .limit_total(256);
+    let seq = ex.extract(hir);
+    let mut lits: Vec<&[u8]> = seq.literals()?.iter().map(|l| l.as_bytes()).collect();
+    if lits.is_empty() || !lits.iter().all(|l| rare(l)) {
+        return None;
+    }
+    lits.sort_unstable();
+    lits.dedup();
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    for l in lits {
+        // Sorted, so a literal's shorter prefixes come right before it.
+        if !kept.last().is_some_and(|k| l.starts_with(k)) {
+            kept.push(l.to_vec());
+        }
+    }
+    Some(kept)
+}
+
+/// A literal rare enough in logs to trigger a search: three bytes or more,
+/// two with a byte that is not a letter or digit (`sg.`, `+4`), or one of
+/// a few rare punctuation bytes (`@`, `+`). Short words and digit pairs
+/// (`no`, `20`) occur everywhere.
+fn rare(l: &[u8]) -> bool {
+    match l.len() {
+        0 => false,
+        1 => RARE_BYTES.contains(&l[0]),
+        2 => !l.iter().all(u8::is_ascii_alphanumeric),
+        _ => true,
+    }
+}
+
+/// `hir` with every ASCII letter in lower case, so that the literals of
+/// `(?i)` patterns come out once, for a case-insensitive trigger search.
+fn fold_case(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Empty => Hir::empty(),
+        HirKind::Literal(l) => Hir::literal(l.0.to_ascii_lowercase()),
+        HirKind::Class(Class::Bytes(c)) => {
+            let mut set = [false; 256];
+            for r in c.iter() {
+                for b in r.start()..=r.end() {
+                    set[b.to_ascii_lowercase() as usize] = true;
+                }
+            }
+            let ranges = (0..=255u8)
+                .filter(|&b| set[b as usize])
+                .map(|b| ClassBytesRange::new(b, b));
+            Hir::class(Class::Bytes(ClassBytes::new(ranges)))
+        }
+        HirKind::Class(c) => Hir::class(c.clone()),
+        HirKind::Look(l) => Hir::look(*l),
+        HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
+            sub: Box::new(fold_case(&r.sub)),
+            ..r.clone()
+        }),
+        HirKind::Capture(c) => Hir::capture(hir::Capture {
+            sub: Box::new(fold_case(&c.sub)),
+            ..c.clone()
+        }),
+        HirKind::Concat(v) => Hir::concat(v.iter().map(fold_case).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.iter().map(fold_case).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::LoadOptions;
+
+    /// The built-in content patterns (keyword rules excepted), plus a few
+    /// that exercise each kind of trigger and the union.
+    fn patterns() -> Vec<ContentPattern> {
+        let loaded = crate::rules::load(&LoadOptions::default()).expect("built-in rules load");
+        let mut out: Vec<ContentPattern> = loaded
+            .iter()
+            .filter_map(|r| {
+                let pattern = r.spec.pattern.as_ref()?.get_ref().clone();
+                let context = r.spec.context.as_ref().map(|w| {
+                    let window = r.spec.context_window.as_ref().map_or(48, |w| *w.get_ref());
+                    (w.get_ref().clone(), window)
+                });
+                Some((pattern, context))
+            })
+            .chain([
+                (r"\bid=\d{3,}".to_string(), None),
+                (r"[a-z]{2,8}%[0-9A-F]{2}[a-z]+".to_string(), None),
+                (r"\d{4}".to_string(), Some((vec!["pin".to_string()], 8))),
+                (r"(?i)x{2,}y".to_string(), None),
+            ])
+            .enumerate()
+            .map(|(i, (pattern, context))| ContentPattern {
+                rule: i as u32,
+                pattern,
+                context,
+            })
+            .collect();
+        out.sort_by_key(|p| p.rule);
+        out
+    }
+
+    fn haystacks() -> Vec<Vec<u8>> {
+        let mut hays: Vec<Vec<u8>> = include_str!("../../tests/corpus/labelled.jsonl")
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["line"].as_str().unwrap().as_bytes().to_vec()
+            })
+            .collect();
+        for extra in [
+            "a@b.cc x@@y.zz ab@cd@ef.com jane.doe@example.com@evil.org",
+            "pin 1234 5678 pin: 99999 nip 4444 pin=12345678",
+            "XXY xxy xXxY xy id=12 id=1234 xid=999 id=99 id=100",
+            "abc%41def q%2Fx zz%ZZyy",
+            "https://u:p@h https://a:b@c:d@e ftp://x:y@",
+            "ghp_0123456789abcdefghijABCDEFGHIJ012345 ghp_short gho_",
+            "",
+            "@",
+            "+",
+        ] {
+            hays.push(extra.as_bytes().to_vec());
+        }
+        hays
+    }
+
+    /// Every match of a pattern searched alone, resuming after each match.
+    fn alone(re: &Regex, hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at <= hay.len() {
+            let Some(m) = re.search(&Input::new(hay).range(at..)) else {
+                break;
+            };
+            out.push((m.start(), m.end()));
+            at = m.end().max(m.start() + 1);
+        }
+        out
+    }
+
+    #[test]
+    fn triggered_search_finds_what_each_pattern_finds_alone() {
+        let patterns = patterns();
+        let matcher = ContentMatcher::new(&patterns).unwrap();
+        let (triggered, union) = matcher.split();
+        assert!(
+            triggered > 20 && union > 5,
+            "{triggered} triggered, {union} in the union"
+        );
+        let mut cache = matcher.create_cache();
+        let alone_regexes: Vec<_> = patterns
+            .iter()
+            .map(|p| {
+                let re = Regex::builder().syntax(syntax_config()).build(&p.pattern);
+                (p, re.unwrap())
+            })
+            .collect();
+        let mut checked = 0;
+        for hay in haystacks() {
+            let mut found: Vec<(u32, usize, usize)> = Vec::new();
+            matcher.search(&mut cache, &hay, 0, hay.len(), |r, s, e| {
+                found.push((r, s, e));
+                true
+            });
+            // The union is one regex, searched as before; the triggered
+            // patterns must each find what they find alone.
+            for (p, re) in alone_regexes
+                .iter()
+                .filter(|(p, _)| !matcher.union_rules.contains(&p.rule))
+            {
+                // A context rule only counts near its words, and a match
+                // outside a trigger's window is not searched.
+                let near_context = |s: usize| {
+                    p.context.as_ref().is_none_or(|(words, window)| {
+                        let lower = hay[s.saturating_sub(*window)..s].to_ascii_lowercase();
+                        words.iter().any(|w| {
+                            lower
+                                .windows(w.len())
+                                .any(|x| x == w.to_ascii_lowercase().as_bytes())
+                        })
+                    })
+                };
+                for (s, e) in alone(re, &hay) {
+                    if !near_context(s) {
+                        continue;
+                    }
+                    checked += 1;
+                    assert!(
+                        found
+                            .iter()
+                            .any(|&(r, fs, fe)| r == p.rule && fs <= s && e <= fe),
+                        "pattern {} ({}) matches {:?} in {:?} but the search missed it; found {:?}",
+                        p.rule,
+                        p.pattern,
+                        String::from_utf8_lossy(&hay[s..e]),
+                        String::from_utf8_lossy(&hay),
+                        found
+                    );
+                }
+            }
+        }
+        assert!(checked > 1000, "only {checked} matches checked");
+    }
+
+    #[test]
+    fn hits_inside_longer_hits_keep_earlier_matches() {
+        // `c-d` is found (it ends) before `abc-def`, which starts earlier.
+        let patterns = [ContentPattern {
+            rule: 0,
+            pattern: r"(?:abc-def|c-d)[0-9]*".into(),
+            context: None,
+        }];
+        let matcher = ContentMatcher::new(&patterns).unwrap();
+        assert_eq!(matcher.split(), (1, 0));
+        let mut cache = matcher.create_cache();
+        let mut found = Vec::new();
+        let hay = b"x abc-def1 c-d2";
+        matcher.search(&mut cache, hay, 0, hay.len(), |_, s, e| {
+            found.push((s, e));
+            true
+        });
+        assert_eq!(found, [(2, 10), (11, 15)]);
+    }
+
+    #[test]
+    fn plans_pick_rare_literals() {
+        let plan_of = |p: &str| {
+            let hir = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(p)
+                .unwrap();
+            plan(&hir, None).map(|p| (p.literals, p.lookback))
+        };
+        assert_eq!(
+            plan_of(r"\bAKIA[A-Z0-9]{16}"),
+            Some((vec![b"akia".to_vec()], 0))
+        );
+        assert_eq!(
+            plan_of(r"[a-z0-9.]{1,64}@[a-z]+"),
+            Some((vec![b"@".to_vec()], 64))
+        );
+        // Short words and digit pairs occur everywhere: no trigger.
+        assert_eq!(plan_of(r"\b(?:19|20)\d{6}"), None);
+        assert_eq!(plan_of(r"(?i)\bno\d{2}"), None);
+        // An unbounded run before the literal: no trigger.
+        assert_eq!(plan_of(r"[a-z]+@x"), None);
+        // Literals found by a shorter one are left out.
+        assert_eq!(
+            plan_of(r"(?i)\b(?:tel|telefon)\b"),
+            Some((vec![b"tel".to_vec()], 0))
+        );
     }
 }

@@ -8,5 +8,5 @@ mod content;
 mod keys;
 pub mod validate;
 
-pub use content::{syntax_config, ContentMatcher, Context};
+pub use content::{syntax_config, ContentCache, ContentMatcher, ContentPattern, Context};
 pub use keys::{normalize_key, KeyHint, KeyMatcher};

@@ -22,10 +22,15 @@ pub struct Edit {
 }
 
 /// Sorts `edits` and merges overlapping ones into `merged`. The earliest,
-/// longest edit of an overlapping group gives its rule and form; the merged
+/// longest edit of an overlapping group (the first rule, on a tie) gives
+/// its rule and form; the merged
 /// span covers them all, so nothing partly matched survives.
 pub fn merge(edits: &mut [Edit], merged: &mut Vec<Edit>) {
-    edits.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    edits.sort_unstable_by(|a, b| {
+        (a.start.cmp(&b.start))
+            .then(b.end.cmp(&a.end))
+            .then(a.rule.cmp(&b.rule))
+    });
     merged.clear();
     for &e in edits.iter() {
         match merged.last_mut() {

@@ -13,10 +13,8 @@ mod edit;
 
 pub use action::{Action, Subject, Template};
 
-use regex_automata::meta;
-
 use crate::engine::Verdict;
-use crate::matcher::Context;
+use crate::matcher::{ContentCache, Context};
 use crate::record::decode::{escape_len, has_url_escape, json_unescape, source_span, url_decode};
 use crate::record::json::{self, Kind, Token};
 use crate::record::text::{kv_pairs, Pair};
@@ -33,7 +31,7 @@ pub const MAX_LAYERS: usize = 4;
 /// Per-thread scratch memory, reused for every record.
 #[derive(Default)]
 pub struct Scratch {
-    cache: Option<meta::Cache>,
+    cache: Option<ContentCache>,
     edits: Vec<Edit>,
     merged: Vec<Edit>,
     /// Validated content matches over the whole record (top layer).
@@ -187,7 +185,7 @@ struct Frame {
 struct Scan<'a> {
     engine: &'a Compiled,
     s: &'a mut Scratch,
-    cache: Option<&'a mut meta::Cache>,
+    cache: Option<&'a mut ContentCache>,
 }
 
 impl Scan<'_> {
@@ -561,7 +559,7 @@ impl Scan<'_> {
 /// validator and context checks, in order, appended to `found`.
 fn find_candidates(
     engine: &Compiled,
-    cache: &mut meta::Cache,
+    cache: &mut ContentCache,
     hay: &[u8],
     from: usize,
     to: usize,
@@ -570,11 +568,7 @@ fn find_candidates(
     let Some(matcher) = &engine.content else {
         return;
     };
-    let mut at = from;
-    while at < to {
-        let Some((rule, start, end)) = matcher.find_at(cache, hay, at, to) else {
-            break;
-        };
+    matcher.search(cache, hay, from, to, |rule, start, end| {
         let r = &engine.rules[rule as usize];
         let ok = engine.only.is_none_or(|o| o == rule)
             && r.validator.is_none_or(|v| v.check(&hay[start..end]))
@@ -583,10 +577,7 @@ fn find_candidates(
                 .is_none_or(|c: &Context| c.found(hay, start))
             && !r.deny_context.as_ref().is_some_and(|c| c.found(hay, start));
         if !ok {
-            // Resume right after the start: a shorter or later candidate
-            // (of this or another rule) may still be real.
-            at = start + 1;
-            continue;
+            return false;
         }
         let (s, e) = match &r.group {
             Some((g, re)) => match re.captures_at(&hay[..to], start).and_then(|c| c.get(*g)) {
@@ -606,8 +597,8 @@ fn find_candidates(
                 drop: false,
             });
         }
-        at = end.max(start + 1);
-    }
+        true
+    });
 }
 
 /// True when `hay[at]` is inside a JSON escape (`\n`, `\"`, `\u00e9`) that

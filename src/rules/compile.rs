@@ -6,7 +6,7 @@ use super::load::LoadedRule;
 use super::spec::ExamplesSpec;
 use crate::engine::{LoadOptions, RuleInfo};
 use crate::matcher::validate::Validator;
-use crate::matcher::{ContentMatcher, Context, KeyHint, KeyMatcher};
+use crate::matcher::{ContentMatcher, ContentPattern, Context, KeyHint, KeyMatcher};
 use crate::redact::{Action, Template};
 
 /// Limits that keep a rule file from making the engine slow or huge.
@@ -65,15 +65,26 @@ pub fn compile(loaded: Vec<LoadedRule>, opts: &LoadOptions) -> Result<Compiled, 
     }
     let mut rules = Vec::new();
     let mut infos = Vec::new();
-    let mut patterns: Vec<(u32, String)> = Vec::new();
+    let mut patterns: Vec<ContentPattern> = Vec::new();
     let mut pattern_owner: Vec<usize> = Vec::new();
     let mut keys = KeyMatcher::default();
     for lr in &loaded {
         let index = rules.len() as u32;
         match compile_rule(lr, opts) {
             Ok((rule, pattern, key_names)) => {
-                if let Some(p) = pattern {
-                    patterns.push((index, p));
+                if let Some(pattern) = pattern {
+                    let context = lr.spec.context.as_ref().map(|w| {
+                        let window = lr.spec.context_window.as_ref();
+                        (
+                            w.get_ref().clone(),
+                            window.map_or(DEFAULT_CONTEXT_WINDOW, |w| *w.get_ref()),
+                        )
+                    });
+                    patterns.push(ContentPattern {
+                        rule: index,
+                        pattern,
+                        context,
+                    });
                     pattern_owner.push(infos.len());
                 }
                 for name in key_names {
