@@ -241,7 +241,7 @@ impl Scan<'_> {
     /// decoded layers of it.
     fn text(&mut self, hay: &[u8], frame: Frame, from: usize, to: usize) {
         let allowed_from = self.s.allowed.len();
-        self.pairs(hay, frame, from, to, |_| true);
+        self.pairs(hay, frame, from, to, |_, _| true, |_| true);
         self.content(hay, frame, from, to, allowed_from, |s, e| {
             Some((s, e, false))
         });
@@ -250,12 +250,15 @@ impl Scan<'_> {
     }
 
     /// Key rules over the pairs of `hay[from..to]` accepted by `keep`.
+    /// `key_at(start, end)` is asked first, before the key is looked up:
+    /// a key it refuses costs no lookup.
     fn pairs(
         &mut self,
         hay: &[u8],
         frame: Frame,
         from: usize,
         to: usize,
+        key_at: impl Fn(usize, usize) -> bool,
         keep: impl Fn(&Pair) -> bool,
     ) {
         if self.engine.keys.is_empty() {
@@ -267,7 +270,12 @@ impl Scan<'_> {
         let norm = &mut self.s.key_norm;
         kv_pairs(
             &hay[from..to],
-            |ks, ke| keys.lookup(&hay[from + ks..from + ke], norm),
+            |ks, ke| {
+                if !key_at(from + ks, from + ke) {
+                    return None;
+                }
+                keys.lookup(&hay[from + ks..from + ke], norm)
+            },
             |p, rule| {
                 let p = Pair {
                     key: (p.key.0 + from, p.key.1 + from),
@@ -494,10 +502,14 @@ impl Scan<'_> {
                 _ => None,
             }
         });
-        self.pairs(hay, inner, from, to, |p| {
-            leaf(p.key.0, p.value.1).is_some_and(|t| {
-                t.kind == Kind::Str && p.key.0 > t.start as usize && p.value.1 < t.end as usize
-            })
+        // Only pairs inside one string count: `"key": value` of the
+        // document itself was handled by the token loop above.
+        let in_string = |s: usize, e: usize| {
+            leaf(s, e)
+                .is_some_and(|t| t.kind == Kind::Str && s > t.start as usize && e < t.end as usize)
+        };
+        self.pairs(hay, inner, from, to, in_string, |p| {
+            in_string(p.key.0, p.value.1)
         });
         // Matches crossing a quote were dropped above: scan each string on
         // its own so that nothing hides behind them.
