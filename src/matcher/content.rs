@@ -14,7 +14,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind};
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
-use regex_automata::{Input, MatchKind};
+use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{self, Class, ClassBytes, ClassBytesRange, Hir, HirKind};
 
@@ -269,6 +269,9 @@ impl ContentMatcher {
     ) {
         let p = &self.triggered[t];
         let last_start = hit + p.reach;
+        // A prefix trigger can only start a match where it stands: the
+        // search is anchored there and stops as soon as the pattern fails.
+        let anchored = p.lookback == 0 && p.reach == 0;
         // A bounded pattern is searched in a window that holds every match
         // starting up to `last_start`; a match starting later may be cut
         // short by the window and is left to a later trigger.
@@ -277,11 +280,13 @@ impl ContentMatcher {
             .max(hit.saturating_sub(p.lookback))
             .max(from);
         while at <= last_start && at < to {
-            let Some(m) = p
-                .regex
-                .search_with(&mut cache.triggered[t], &Input::new(hay).range(at..end))
-            else {
-                if end == to {
+            let input = Input::new(hay).range(at..end).anchored(if anchored {
+                Anchored::Yes
+            } else {
+                Anchored::No
+            });
+            let Some(m) = p.regex.search_with(&mut cache.triggered[t], &input) else {
+                if end == to && !anchored {
                     cache.cursor[t] = to;
                 }
                 return;
