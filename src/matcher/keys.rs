@@ -135,9 +135,11 @@ impl KeyHint {
     /// True when `hay` may hold a key that a key rule of `keys` matches.
     ///
     /// Each word hit is confirmed with [`KeyMatcher::lookup`] on the text
-    /// that ends at the hit and starts after the nearest delimiter. The
-    /// words of that text are a suffix of the words of any key that ends at
-    /// the hit, so every key the rules match is still found.
+    /// that ends at the hit and starts after the nearest delimiter, and
+    /// failing that after the nearest quote. A bare key holds no delimiter
+    /// and a quoted key no quote, so the words of one of these texts end
+    /// with the words of any key that ends at the hit: every key the rules
+    /// match is still found.
     pub fn hinted(&self, keys: &KeyMatcher, hay: &[u8], scratch: &mut Vec<u8>) -> bool {
         let Some(ac) = &self.words else { return false };
         ac.find_overlapping_iter(hay).any(|m| {
@@ -151,11 +153,19 @@ impl KeyHint {
                 return false;
             }
             let floor = e.saturating_sub(HINT_REACH);
-            let from = hay[floor..s]
-                .iter()
-                .rposition(|&b| is_delimiter(b))
-                .map_or(floor, |i| floor + i + 1);
-            keys.lookup(&hay[from..e], scratch).is_some()
+            let after = |at: Option<usize>| at.map_or(floor, |i| floor + i + 1);
+            let from = after(hay[floor..s].iter().rposition(|&b| is_delimiter(b)));
+            if keys.lookup(&hay[from..e], scratch).is_some() {
+                return true;
+            }
+            // A quoted key may hold delimiters (`"first/name"`): its words
+            // start after the quote.
+            let quote = after(
+                hay[floor..s]
+                    .iter()
+                    .rposition(|&b| matches!(b, b'"' | b'\'')),
+            );
+            quote < from && keys.lookup(&hay[quote..e], scratch).is_some()
         })
     }
 }
@@ -252,6 +262,9 @@ mod tests {
             "email",
             "{\"patient first name\":1}",
             "a,first_name=1",
+            "{\"first/name\":\"x\"}",
+            "{\"first(name)\":1}",
+            "'patient|first name': x",
         ] {
             assert!(hint.hinted(&m, text.as_bytes(), &mut s), "{text}");
         }
