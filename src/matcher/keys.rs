@@ -158,16 +158,36 @@ impl KeyHint {
             if keys.lookup(&hay[from..e], scratch).is_some() {
                 return true;
             }
-            // A quoted key may hold delimiters (`"first/name"`): its words
+            // A quoted key may hold delimiters (`"first/name":`): its words
             // start after the quote.
             let quote = after(
                 hay[floor..s]
                     .iter()
                     .rposition(|&b| matches!(b, b'"' | b'\'')),
             );
-            quote < from && keys.lookup(&hay[quote..e], scratch).is_some()
+            quote < from
+                && ends_quoted_key(hay, e)
+                && keys.lookup(&hay[quote..e], scratch).is_some()
         })
     }
+}
+
+/// True when the word ending at `e` can be the last word of a quoted key:
+/// only bytes that are not letters or digits up to a quote, then (after any
+/// spaces) `:` or `=`.
+fn ends_quoted_key(hay: &[u8], e: usize) -> bool {
+    let rest = &hay[e..hay.len().min(e + HINT_REACH)];
+    let Some(q) = rest
+        .iter()
+        .position(|&b| b == b'"' || b == b'\'' || b.is_ascii_alphanumeric())
+    else {
+        return false;
+    };
+    !rest[q].is_ascii_alphanumeric()
+        && rest[q + 1..]
+            .iter()
+            .find(|&&b| !matches!(b, b' ' | b'\t'))
+            .is_some_and(|&b| b == b':' || b == b'=')
 }
 
 /// How far back from a hinted word the key text is taken: longer than any
@@ -232,6 +252,47 @@ pub fn normalize_key(key: &[u8], out: &mut Vec<u8>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every quoted key the matcher accepts is hinted, whatever delimiters
+    /// it holds, in JSON and in text.
+    #[test]
+    fn quoted_keys_with_delimiters_are_hinted() {
+        let mut m = KeyMatcher::default();
+        m.insert("first_name", 1);
+        m.insert("email", 2);
+        m.insert("x-api-key", 3);
+        let hint = KeyHint::new(&m);
+        let words = ["first", "name", "Email", "x", "api", "KEY", "user"];
+        let seps = [
+            "/", "(", ")", "|", "_", "-", ".", " ", ":", ",", "=", "&", "",
+        ];
+        let mut s = Vec::new();
+        let mut checked = 0;
+        for a in words {
+            for sa in seps {
+                for b in words {
+                    for sb in seps {
+                        for c in words {
+                            let key = format!("{a}{sa}{b}{sb}{c}");
+                            if m.lookup(key.as_bytes(), &mut s).is_none() {
+                                continue;
+                            }
+                            for text in [
+                                format!("{{\"{key}\":1}}"),
+                                format!("{{\"{key})\" : 1}}"),
+                                format!("at \"{key}\": x"),
+                                format!("'{key}'=x"),
+                            ] {
+                                checked += 1;
+                                assert!(hint.hinted(&m, text.as_bytes(), &mut s), "{text}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
 
     #[test]
     fn spellings_and_suffixes() {
