@@ -3,13 +3,14 @@
 //! escapes. Exact outputs where the right answer is unambiguous.
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use logscrub::{Engine, LoadOptions};
 
-const BIN: &str = env!("CARGO_BIN_EXE_logscrub");
+mod common;
+use common::{peak_rss_kib, run_ok};
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
@@ -32,26 +33,6 @@ fn count(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len()).filter(|w| *w == needle).count()
 }
 
-/// Runs the binary over `input`; returns stdout (asserting exit code 0).
-fn run(args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn logscrub");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait");
-    writer.join().unwrap();
-    assert!(out.status.success(), "stderr: {}", show(&out.stderr));
-    out.stdout
-}
-
 // ---------------------------------------------------------------------------
 // Nesting.
 
@@ -71,7 +52,7 @@ fn ten_thousand_levels_of_arrays_keep_their_shape() {
     assert_eq!(show(&scrub(doc.as_bytes())), want);
     let mut input = doc.into_bytes();
     input.push(b'\n');
-    assert_eq!(show(&run(&[], &input)), format!("{want}\n"));
+    assert_eq!(show(&run_ok(&[], &input)), format!("{want}\n"));
 }
 
 #[test]
@@ -134,13 +115,6 @@ fn unbalanced_deep_json_falls_back_to_text_and_is_still_scrubbed() {
 // ---------------------------------------------------------------------------
 // Size.
 
-/// VmHWM (peak resident set) of a live process, in KiB.
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 #[test]
 fn a_100_mb_line_is_replaced_and_memory_stays_bounded() {
     // wait4's ru_maxrss is useless here: with vfork/posix_spawn it includes
@@ -153,7 +127,7 @@ fn a_100_mb_line_is_replaced_and_memory_stays_bounded() {
     }
     input.extend_from_slice(b"\nafter jane.doe@example.com\n");
     let want = b"[REDACTED:oversize-record]\nafter [REDACTED:email]\n";
-    let mut child = Command::new(BIN)
+    let mut child = common::logscrub()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -185,10 +159,10 @@ fn a_100_mb_line_is_replaced_and_memory_stays_bounded() {
     let mut peak = 0;
     while got.lock().unwrap().len() < want.len() {
         assert!(Instant::now() < deadline, "no output for the 100 MB line");
-        peak = peak.max(vm_hwm_kib(pid).unwrap_or(0));
+        peak = peak.max(peak_rss_kib(pid));
         std::thread::sleep(Duration::from_millis(10));
     }
-    peak = peak.max(vm_hwm_kib(pid).expect("child still alive"));
+    peak = peak.max(peak_rss_kib(pid));
     drop(writer.join().unwrap());
     let status = child.wait().unwrap();
     reader.join().unwrap();
@@ -207,7 +181,7 @@ fn a_hundred_thousand_emails_on_one_line_are_all_redacted_in_time() {
     }
     line.push(b'\n');
     let start = Instant::now();
-    let out = run(&["--max-line-bytes", "8000000"], &line);
+    let out = run_ok(&["--max-line-bytes", "8000000"], &line);
     let took = start.elapsed();
     assert_eq!(count(&out, b"[REDACTED:email]"), n);
     assert!(!out.contains(&b'@'), "an address survived");
@@ -263,7 +237,7 @@ fn nul_bytes_pass_through_around_redactions() {
 #[test]
 fn mixed_line_endings_are_kept_byte_for_byte() {
     let input = b"a jane@example.com\r\n\r\nb jane@example.com\nc jane@example.com\rd jane@example.com\n\n{\"e\":\"jane@example.com\"}\r\nlast jane@example.com";
-    let out = run(&[], input);
+    let out = run_ok(&[], input);
     assert_eq!(
         show(&out),
         "a [REDACTED:email]\r\n\r\nb [REDACTED:email]\nc [REDACTED:email]\rd [REDACTED:email]\n\n{\"e\":\"[REDACTED:email]\"}\r\nlast [REDACTED:email]"

@@ -2,30 +2,11 @@
 //! closed pipes and hostile input.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn logscrub() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_logscrub"))
-}
-
-fn run(args: &[&str], input: &[u8]) -> Output {
-    let mut child = logscrub()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn logscrub");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait");
-    writer.join().unwrap();
-    out
-}
+mod common;
+use common::{logscrub, peak_rss_kib, run};
 
 fn rules_file(dir: &tempfile::TempDir, text: &str) -> String {
     let path = dir.path().join("rules.toml");
@@ -292,14 +273,6 @@ fn a_slow_reader_slows_logscrub_down_without_loss_or_growth() {
         }
         stdin.write_all(chunk.as_bytes()).unwrap();
     });
-    let peak_kib = || -> u64 {
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
-    };
     // Read slowly: 64 KiB every 2 ms, well below what logscrub can produce.
     let mut stdout = child.stdout.take().unwrap();
     let mut out = Vec::new();
@@ -311,7 +284,7 @@ fn a_slow_reader_slows_logscrub_down_without_loss_or_growth() {
             break;
         }
         out.extend_from_slice(&buf[..n]);
-        peak = peak.max(peak_kib());
+        peak = peak.max(peak_rss_kib(pid));
         std::thread::sleep(Duration::from_millis(2));
     }
     writer.join().unwrap();

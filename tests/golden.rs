@@ -3,28 +3,25 @@
 //! `tests/golden/NAME.expected`, with 1 and with 4 worker threads.
 //! Set LOGSCRUB_BLESS=1 to rewrite the expected files after a deliberate change.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+
+mod common;
 
 fn scrub(input: &[u8], threads: &str) -> Vec<u8> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logscrub"))
-        .args(["--no-default-rules", "--threads", threads, "--rules"])
-        .arg(dir.join("rules.toml"))
-        .arg("--hmac-key-file")
-        .arg(dir.join("hmac.key"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert!(out.status.success());
-    out.stdout
+    let (rules, key) = (dir.join("rules.toml"), dir.join("hmac.key"));
+    common::run_ok(
+        &[
+            "--no-default-rules",
+            "--threads",
+            threads,
+            "--rules",
+            rules.to_str().unwrap(),
+            "--hmac-key-file",
+            key.to_str().unwrap(),
+        ],
+        input,
+    )
 }
 
 fn golden(name: &str) {

@@ -5,14 +5,14 @@
 //! Rule files are configuration, not records, and are out of scope here.
 
 use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_logscrub");
+mod common;
+use common::{free_port, http_get, run_with, wait_until};
 
 /// Distinctive secrets; none of these strings may appear in diagnostics.
 const SECRETS: &[&str] = &[
@@ -49,30 +49,15 @@ fn assert_clean(channel: &str, bytes: &[u8]) {
     }
 }
 
+/// The binary with the most verbose logging: the debug and trace paths
+/// are audited too.
 fn logscrub() -> Command {
-    let mut c = Command::new(BIN);
-    // Most verbose logging: the debug and trace paths are audited too.
+    let mut c = common::logscrub();
     c.env("LOGSCRUB_LOG", "trace");
     c
 }
 
-fn run_with(mut cmd: Command, input: &[u8]) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn logscrub");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait");
-    writer.join().unwrap();
-    out
-}
-
+/// `logscrub ARGS` (with trace logging) over `input`.
 fn run(args: &[&str], input: &[u8]) -> Output {
     let mut c = logscrub();
     c.args(args);
@@ -246,37 +231,6 @@ fn scan_reports_never_carry_values() {
 
 // ---------------------------------------------------------------------------
 // Sidecar: scrape the real HTTP endpoints.
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, body.to_string()))
-}
-
-fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + timeout;
-    while Instant::now() < end {
-        if f() {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
 
 struct Killed(Child);
 

@@ -5,11 +5,11 @@
 //! - scrubbing is idempotent;
 //! - the binary writes exactly one output line per input line.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use logscrub::{Engine, LoadOptions};
+
+mod common;
 use proptest::prelude::*;
 
 fn engine() -> &'static Engine {
@@ -504,25 +504,6 @@ proptest! {
 // ---------------------------------------------------------------------------
 // Line count, through the real binary.
 
-fn run_binary(input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logscrub"))
-        .args(["--threads", "2"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn logscrub");
-    let mut stdin = child.stdin.take().unwrap();
-    let data = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("wait");
-    writer.join().unwrap();
-    assert!(out.status.success(), "exit {:?}", out.status);
-    out.stdout
-}
-
 /// Records split at `\n`, each with its terminator (`\n` or `\r\n`, or none
 /// for an unterminated last line).
 fn lines(b: &[u8]) -> Vec<&[u8]> {
@@ -564,7 +545,7 @@ proptest! {
                 input.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
             }
         }
-        let out = run_binary(&input);
+        let out = common::run_ok(&["--threads", "2"], &input);
         let (li, lo) = (lines(&input), lines(&out));
         prop_assert_eq!(li.len(), lo.len(), "line count\n  in:  {:?}\n  out: {:?}",
             String::from_utf8_lossy(&input), String::from_utf8_lossy(&out));

@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{free_port, http_get, peak_rss_kib, wait_until};
 
 const BIN: &str = env!("CARGO_BIN_EXE_logscrub");
 
@@ -101,26 +103,6 @@ impl Drop for Proc {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, body.to_string()))
-}
-
 /// `name{labels} value` lines into a map keyed by `name{labels}`.
 fn parse_metrics(body: &str) -> BTreeMap<String, f64> {
     body.lines()
@@ -130,17 +112,6 @@ fn parse_metrics(body: &str) -> BTreeMap<String, f64> {
             (k.to_string(), v.parse().expect("metric value"))
         })
         .collect()
-}
-
-fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + timeout;
-    while Instant::now() < end {
-        if f() {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    f()
 }
 
 fn read_lines(path: &Path) -> Vec<String> {
@@ -615,16 +586,6 @@ fn stuck_output_exits_1_after_the_grace_period() {
     assert_eq!(p.wait(Duration::from_secs(10)).code(), Some(1));
     assert!(asked.elapsed() >= Duration::from_millis(900));
     assert!(p.stderr().contains("grace period"), "{}", p.stderr());
-}
-
-/// Peak resident memory of a running process in KiB (VmHWM).
-fn peak_rss_kib(pid: u32) -> u64 {
-    fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// Sequence numbers of the complete lines of one run's output: a batch cut

@@ -253,14 +253,19 @@ pub fn normalize_key(key: &[u8], out: &mut Vec<u8>) -> usize {
 mod tests {
     use super::*;
 
-    /// Every quoted key the matcher accepts is hinted, whatever delimiters
-    /// it holds, in JSON and in text.
-    #[test]
-    fn quoted_keys_with_delimiters_are_hinted() {
+    fn sample() -> KeyMatcher {
         let mut m = KeyMatcher::default();
         m.insert("first_name", 1);
         m.insert("email", 2);
         m.insert("x-api-key", 3);
+        m
+    }
+
+    /// Every quoted key the matcher accepts is hinted, whatever delimiters
+    /// it holds, in JSON and in text.
+    #[test]
+    fn quoted_keys_with_delimiters_are_hinted() {
+        let m = sample();
         let hint = KeyHint::new(&m);
         let words = ["first", "name", "Email", "x", "api", "KEY", "user"];
         let seps = [
@@ -296,10 +301,7 @@ mod tests {
 
     #[test]
     fn spellings_and_suffixes() {
-        let mut m = KeyMatcher::default();
-        m.insert("first_name", 1);
-        m.insert("email", 2);
-        m.insert("x-api-key", 3);
+        let m = sample();
         let mut s = Vec::new();
         for key in [
             "firstname",
