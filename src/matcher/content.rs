@@ -105,6 +105,9 @@ pub struct ContentCache {
     hits: Vec<(usize, u32)>,
 }
 
+/// One regex over parsed `patterns` (leftmost-first, byte-oriented, like
+/// [`syntax_config`]), with a lazy DFA cache of at most `cache_bytes` per
+/// thread.
 fn build(patterns: &[Hir], cache_bytes: usize) -> Result<Regex, String> {
     Regex::builder()
         .configure(
