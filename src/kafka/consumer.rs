@@ -679,10 +679,6 @@ mod tests {
 
     #[test]
     fn emails_in_every_line_are_scrubbed() {
-        let (single, _) = scrub(b"mail bob.smith@example.com now");
-        if single.windows(12).any(|w| w == b"@example.com") {
-            return; // engine not merged yet: nothing to check
-        }
         let (out, v) = scrub(b"a alice@example.com\nb bob.smith@example.com");
         assert_eq!(v, Verdict::Redacted);
         assert!(!String::from_utf8_lossy(&out).contains("@example.com"));
