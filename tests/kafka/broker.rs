@@ -184,19 +184,30 @@ pub fn produce(addr: &str, topic: &str, ids: std::ops::Range<u64>, partitions: i
         if partitions > 0 {
             rec = rec.partition((i % partitions as u64) as i32);
         }
-        loop {
-            match producer.send(rec) {
-                Ok(()) => break,
-                Err((_, back)) => {
-                    rec = back;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            }
-        }
+        send_retrying(&producer, rec);
     }
     producer
         .flush(Duration::from_secs(60))
         .expect("test producer flush");
+}
+
+/// Sends `rec`, waiting while the producer's queue is full.
+fn send_retrying<K, P>(
+    producer: &ThreadedProducer<DefaultProducerContext>,
+    mut rec: BaseRecord<'_, K, P>,
+) where
+    K: rdkafka::message::ToBytes + ?Sized,
+    P: rdkafka::message::ToBytes + ?Sized,
+{
+    loop {
+        match producer.send(rec) {
+            Ok(()) => return,
+            Err((_, back)) => {
+                rec = back;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
 }
 
 /// Produces raw values (no key) to `topic`.
@@ -207,16 +218,8 @@ pub fn produce_values(addr: &str, topic: &str, values: &[Vec<u8>]) {
         .create()
         .expect("test producer");
     for v in values {
-        let mut rec: BaseRecord<'_, (), [u8]> = BaseRecord::to(topic).payload(&v[..]);
-        loop {
-            match producer.send(rec) {
-                Ok(()) => break,
-                Err((_, back)) => {
-                    rec = back;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            }
-        }
+        let rec: BaseRecord<'_, (), [u8]> = BaseRecord::to(topic).payload(&v[..]);
+        send_retrying(&producer, rec);
     }
     producer
         .flush(Duration::from_secs(60))
