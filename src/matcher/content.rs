@@ -11,12 +11,16 @@
 //! ids) share one multi-pattern regex over the whole value. Both kinds of
 //! search report the same matches a search of each pattern alone would.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind};
+use std::ops::ControlFlow;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{self, Class, ClassBytes, ClassBytesRange, Hir, HirKind};
+
+use super::literals::Literals;
 
 /// Words that must (or must not) appear shortly before a match.
 #[derive(Debug, Clone)]
@@ -72,7 +76,7 @@ const RARE_BYTES: &[u8] = b"@+#~^|<>$!";
 pub struct ContentMatcher {
     triggered: Vec<Triggered>,
     /// Every trigger literal (ASCII case-insensitive), all occurrences.
-    triggers: Option<AhoCorasick>,
+    triggers: Option<Literals>,
     /// Trigger literal id -> the triggered patterns it wakes.
     wakes: Vec<Vec<u32>>,
     /// The patterns without a trigger, searched together.
@@ -171,14 +175,7 @@ impl ContentMatcher {
         let triggers = if literals.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .match_kind(AcMatchKind::Standard)
-                    .build(&literals)
-                    .map_err(|e| format!("trigger literals: {e}"))?,
-            )
+            Some(Literals::new(&literals).map_err(|e| format!("trigger literals: {e}"))?)
         };
         let union = if union.is_empty() {
             None
@@ -242,12 +239,11 @@ impl ContentMatcher {
         // Overlapping hits come in order of their end; each pattern's
         // cursor needs them in order of their start.
         cache.hits.clear();
-        let input = aho_corasick::Input::new(hay).range(from..to);
-        cache.hits.extend(
-            triggers
-                .find_overlapping_iter(input)
-                .map(|hit| (hit.start(), hit.pattern().as_u32())),
-        );
+        let hits = &mut cache.hits;
+        let _ = triggers.scan::<()>(hay, from, to, |start, _, literal| {
+            hits.push((start, literal));
+            ControlFlow::Continue(())
+        });
         cache.hits.sort_unstable();
         for i in 0..cache.hits.len() {
             let (start, literal) = cache.hits[i];

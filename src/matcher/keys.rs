@@ -7,8 +7,9 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::ControlFlow;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use super::literals::Literals;
 
 /// FNV-1a: key names are short, and a keyed hash buys nothing here (the
 /// table is fixed at start-up, not built from input).
@@ -77,11 +78,28 @@ impl KeyMatcher {
         self.names.is_empty()
     }
 
-    /// The rule for `key`, if any. `scratch` is reused between calls.
-    pub fn lookup(&self, key: &[u8], scratch: &mut Vec<u8>) -> Option<u32> {
+    /// The rule for `key`, if any. `scratch` is reused between calls and
+    /// remembers the answers for recent keys.
+    pub fn lookup(&self, key: &[u8], scratch: &mut KeyScratch) -> Option<u32> {
         if self.names.is_empty() || key.len() > 256 {
             return None;
         }
+        if key.len() > MEMO_KEY {
+            return self.find(key, &mut scratch.norm);
+        }
+        let memo = &mut scratch.memo[memo_slot(key)];
+        if usize::from(memo.len) == key.len() && memo.key[..key.len()] == *key {
+            return memo.rule;
+        }
+        let rule = self.find(key, &mut scratch.norm);
+        memo.len = key.len() as u8;
+        memo.key[..key.len()].copy_from_slice(key);
+        memo.rule = rule;
+        rule
+    }
+
+    /// [`KeyMatcher::lookup`] without the memo.
+    fn find(&self, key: &[u8], scratch: &mut Vec<u8>) -> Option<u32> {
         scratch.clear();
         let words = normalize_key(key, scratch);
         if words == 0 {
@@ -107,6 +125,57 @@ impl KeyMatcher {
     }
 }
 
+/// Keys at most this long are remembered by [`KeyScratch`].
+const MEMO_KEY: usize = 31;
+/// Remembered keys per thread (a power of two).
+const MEMO_SLOTS: usize = 512;
+
+/// Per-thread memory for [`KeyMatcher::lookup`]: the buffer a key is
+/// normalized into, and the answers for recently seen keys. Logs repeat a
+/// few dozen key names, so most lookups are one hash and one compare
+/// instead of a normalization and up to one hash-map probe per word.
+pub struct KeyScratch {
+    norm: Vec<u8>,
+    memo: Box<[Memo]>,
+}
+
+/// One remembered key (its raw bytes) and its answer.
+#[derive(Clone, Copy)]
+struct Memo {
+    len: u8,
+    key: [u8; MEMO_KEY],
+    rule: Option<u32>,
+}
+
+impl Default for KeyScratch {
+    fn default() -> KeyScratch {
+        // An empty slot holds the empty key, which names no rule.
+        let empty = Memo {
+            len: 0,
+            key: [0; MEMO_KEY],
+            rule: None,
+        };
+        KeyScratch {
+            norm: Vec::new(),
+            memo: vec![empty; MEMO_SLOTS].into_boxed_slice(),
+        }
+    }
+}
+
+/// The memo slot of a key: a multiplicative hash of its length and its
+/// first and last eight bytes.
+fn memo_slot(key: &[u8]) -> usize {
+    let n = key.len();
+    let word = |b: &[u8]| b.iter().fold(0u64, |w, &x| (w << 8) | u64::from(x));
+    let (head, tail) = if n >= 8 {
+        (word(&key[..8]), word(&key[n - 8..]))
+    } else {
+        (word(key), 0)
+    };
+    let h = (head ^ tail.rotate_left(29) ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> (64 - MEMO_SLOTS.trailing_zeros())) as usize
+}
+
 /// A quick test for text that may hold a sensitive key: finds the last word
 /// of any key name where it could end a key. A key's last word (see
 /// [`normalize_key`]) starts after a non-alphanumeric byte or at a
@@ -115,20 +184,14 @@ impl KeyMatcher {
 /// `EMAIL` hint at `email`. Every key the matcher accepts is hinted.
 #[derive(Debug, Clone)]
 pub struct KeyHint {
-    words: Option<AhoCorasick>,
+    words: Option<Literals>,
 }
 
 impl KeyHint {
     pub fn new(matcher: &KeyMatcher) -> KeyHint {
         let words = matcher.last_words();
-        let words = (!words.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&words)
-                .expect("key words are short literals")
-        });
+        let words = (!words.is_empty())
+            .then(|| Literals::new(&words).expect("key words are short literals"));
         KeyHint { words }
     }
 
@@ -140,23 +203,24 @@ impl KeyHint {
     /// and a quoted key no quote, so the words of one of these texts end
     /// with the words of any key that ends at the hit: every key the rules
     /// match is still found.
-    pub fn hinted(&self, keys: &KeyMatcher, hay: &[u8], scratch: &mut Vec<u8>) -> bool {
-        let Some(ac) = &self.words else { return false };
-        ac.find_overlapping_iter(hay).any(|m| {
-            let (s, e) = (m.start(), m.end());
+    pub fn hinted(&self, keys: &KeyMatcher, hay: &[u8], scratch: &mut KeyScratch) -> bool {
+        let Some(words) = &self.words else {
+            return false;
+        };
+        let hit = |s: usize, e: usize, _| {
             let ends_word = e == hay.len() || !hay[e].is_ascii_alphanumeric();
             let starts_word = s == 0
                 || !hay[s - 1].is_ascii_alphanumeric()
                 || (hay[s].is_ascii_uppercase()
                     && (hay[s - 1].is_ascii_lowercase() || hay[s - 1].is_ascii_digit()));
             if !(ends_word && starts_word) {
-                return false;
+                return ControlFlow::Continue(());
             }
             let floor = e.saturating_sub(HINT_REACH);
             let after = |at: Option<usize>| at.map_or(floor, |i| floor + i + 1);
             let from = after(hay[floor..s].iter().rposition(|&b| is_delimiter(b)));
             if keys.lookup(&hay[from..e], scratch).is_some() {
-                return true;
+                return ControlFlow::Break(());
             }
             // A quoted key may hold delimiters (`"first/name":`): its words
             // start after the quote.
@@ -165,10 +229,15 @@ impl KeyHint {
                     .iter()
                     .rposition(|&b| matches!(b, b'"' | b'\'')),
             );
-            quote < from
+            if quote < from
                 && ends_quoted_key(hay, e)
                 && keys.lookup(&hay[quote..e], scratch).is_some()
-        })
+            {
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        };
+        words.scan(hay, 0, hay.len(), hit).is_break()
     }
 }
 
@@ -271,7 +340,7 @@ mod tests {
         let seps = [
             "/", "(", ")", "|", "_", "-", ".", " ", ":", ",", "=", "&", "",
         ];
-        let mut s = Vec::new();
+        let mut s = KeyScratch::default();
         let mut checked = 0;
         for a in words {
             for sa in seps {
@@ -302,7 +371,7 @@ mod tests {
     #[test]
     fn spellings_and_suffixes() {
         let m = sample();
-        let mut s = Vec::new();
+        let mut s = KeyScratch::default();
         for key in [
             "firstname",
             "firstName",
@@ -344,5 +413,37 @@ mod tests {
         for key in ["hostname", "email_verified", "name", ""] {
             assert_eq!(m.lookup(key.as_bytes(), &mut s), None, "{key}");
         }
+    }
+
+    /// The memo answers exactly as a fresh lookup does, whatever keys
+    /// share a slot and whatever came before.
+    #[test]
+    fn remembered_answers_match_fresh_lookups() {
+        let m = sample();
+        let mut keys: Vec<String> = Vec::new();
+        for i in 0..3000 {
+            keys.push(format!("k{i}"));
+            keys.push(format!("user{i}Email"));
+            keys.push(format!("x{i}.first_name"));
+        }
+        keys.push("a".repeat(MEMO_KEY));
+        keys.push(format!("{}email", "a".repeat(MEMO_KEY)));
+        let mut shared = KeyScratch::default();
+        for round in 0..2 {
+            for key in &keys {
+                let fresh = m.find(key.as_bytes(), &mut Vec::new());
+                assert_eq!(
+                    m.lookup(key.as_bytes(), &mut shared),
+                    fresh,
+                    "{key} {round}"
+                );
+            }
+        }
+        assert!(keys
+            .iter()
+            .any(|k| m.find(k.as_bytes(), &mut Vec::new()).is_some()));
+        let used: std::collections::HashSet<usize> =
+            keys.iter().map(|k| memo_slot(k.as_bytes())).collect();
+        assert!(used.len() > MEMO_SLOTS / 2, "keys spread over the slots");
     }
 }

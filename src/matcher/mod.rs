@@ -6,7 +6,8 @@
 
 mod content;
 mod keys;
+mod literals;
 pub mod validate;
 
 pub use content::{syntax_config, ContentCache, ContentMatcher, ContentPattern, Context};
-pub use keys::{normalize_key, KeyHint, KeyMatcher};
+pub use keys::{normalize_key, KeyHint, KeyMatcher, KeyScratch};

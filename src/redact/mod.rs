@@ -14,7 +14,7 @@ mod edit;
 pub use action::{Action, Subject, Template};
 
 use crate::engine::Verdict;
-use crate::matcher::{ContentCache, Context};
+use crate::matcher::{ContentCache, Context, KeyScratch};
 use crate::record::decode::{escape_len, has_url_escape, json_unescape, source_span, url_decode};
 use crate::record::json::{self, Kind, Token};
 use crate::record::text::{kv_pairs, Pair};
@@ -45,7 +45,7 @@ pub struct Scratch {
     allowed: Vec<(usize, usize)>,
     /// Matched values, for actions that need them (pseudonym, keep_last).
     values: Vec<u8>,
-    key_norm: Vec<u8>,
+    keys: KeyScratch,
     rep: Vec<u8>,
     rep2: Vec<u8>,
 }
@@ -101,7 +101,7 @@ pub fn scrub_record(
         && !has_url_escape(record)
         && !engine
             .key_hint
-            .hinted(&engine.keys, record, &mut scratch.key_norm)
+            .hinted(&engine.keys, record, &mut scratch.keys)
     {
         scratch.cache = cache;
         out.extend_from_slice(record);
@@ -267,7 +267,7 @@ impl Scan<'_> {
         let mut hits = std::mem::take(&mut self.s.merged);
         hits.clear();
         let keys = &self.engine.keys;
-        let norm = &mut self.s.key_norm;
+        let norm = &mut self.s.keys;
         kv_pairs(
             &hay[from..to],
             |ks, ke| {
@@ -448,7 +448,7 @@ impl Scan<'_> {
                 let name = &hay[k.start as usize + 1..k.end as usize - 1];
                 self.engine
                     .keys
-                    .lookup(name, &mut self.s.key_norm)
+                    .lookup(name, &mut self.s.keys)
                     .filter(|&r| self.rule(r).is_some())
             });
             if let (Some(rule), Some(k)) = (rule, this_key) {
@@ -592,10 +592,7 @@ fn find_candidates(
             return false;
         }
         let (s, e) = match &r.group {
-            Some((g, re)) => match re.captures_at(&hay[..to], start).and_then(|c| c.get(*g)) {
-                Some(m) if m.start() >= start => (m.start(), m.end()),
-                _ => (start, end),
-            },
+            Some((g, re)) => group_span(re, *g, &hay[..to], start, end).unwrap_or((start, end)),
             None => (start, end),
         };
         if s < e {
@@ -611,6 +608,34 @@ fn find_candidates(
         }
         true
     });
+}
+
+/// Where capture group `g` of `re` lies in its match `hay[start..end]`. The
+/// search is anchored at `start` and bounded by `end`, with the rest of
+/// `hay` as context for look-around.
+fn group_span(
+    re: &regex_automata::meta::Regex,
+    g: usize,
+    hay: &[u8],
+    start: usize,
+    end: usize,
+) -> Option<(usize, usize)> {
+    use regex_automata::util::primitives::NonMaxUsize;
+    let input = regex_automata::Input::new(hay)
+        .range(start..end)
+        .anchored(regex_automata::Anchored::Yes);
+    let n = 2 * g + 2;
+    let mut stack = [None::<NonMaxUsize>; 32];
+    let mut heap = Vec::new();
+    let slots = if n <= stack.len() {
+        &mut stack[..n]
+    } else {
+        heap.resize(n, None);
+        &mut heap[..]
+    };
+    re.search_slots(&input, slots)?;
+    let (s, e) = (slots[2 * g]?.get(), slots[2 * g + 1]?.get());
+    (s >= start).then_some((s, e))
 }
 
 /// True when `hay[at]` is inside a JSON escape (`\n`, `\"`, `\u00e9`) that

@@ -29,7 +29,7 @@ pub struct CompiledRule {
     pub context: Option<Context>,
     pub deny_context: Option<Context>,
     /// Capture group to redact, and a regex for the rule alone to find it.
-    pub group: Option<(usize, regex::bytes::Regex)>,
+    pub group: Option<(usize, regex_automata::meta::Regex)>,
     pub examples: ExamplesSpec,
 }
 
@@ -323,9 +323,9 @@ fn compile_rule(lr: &LoadedRule, opts: &LoadOptions) -> Result<RuleParts, Vec<Ru
     }
 
     let group = match (&spec.group, &pattern) {
-        (Some(g), Some(p)) if spec.pattern.is_some() => regex::bytes::RegexBuilder::new(p)
-            .unicode(false)
-            .build()
+        (Some(g), Some(p)) if spec.pattern.is_some() => regex_automata::meta::Regex::builder()
+            .syntax(crate::matcher::syntax_config())
+            .build(p)
             .ok()
             .map(|r| (*g.get_ref(), r)),
         _ => None,
