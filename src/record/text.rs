@@ -24,10 +24,25 @@ fn is_key_byte(b: u8) -> bool {
 /// extent is only worked out for wanted keys.
 pub fn kv_pairs<T>(
     hay: &[u8],
+    want: impl FnMut(usize, usize) -> Option<T>,
+    f: impl FnMut(Pair, T),
+) {
+    kv_pairs_where(hay, |_| true, want, f)
+}
+
+/// Like [`kv_pairs`], only for separators at offsets `sep_at` accepts (in
+/// increasing order): a caller that knows where pairs cannot be skips
+/// them before any work is done.
+pub fn kv_pairs_where<T>(
+    hay: &[u8],
+    mut sep_at: impl FnMut(usize) -> bool,
     mut want: impl FnMut(usize, usize) -> Option<T>,
     mut f: impl FnMut(Pair, T),
 ) {
     for sep in memchr::memchr2_iter(b'=', b':', hay) {
+        if !sep_at(sep) {
+            continue;
+        }
         if let Some((pair, t)) = pair_at(hay, sep, &mut want) {
             f(pair, t);
         }

@@ -17,7 +17,7 @@ use crate::engine::Verdict;
 use crate::matcher::{ContentCache, Context, KeyScratch};
 use crate::record::decode::{escape_len, has_url_escape, json_unescape, source_span, url_decode};
 use crate::record::json::{self, Kind, Token};
-use crate::record::text::{kv_pairs, Pair};
+use crate::record::text::{kv_pairs_where, Pair};
 use crate::record::{detect, Format};
 use crate::rules::compile::CompiledRule;
 use crate::rules::Compiled;
@@ -241,7 +241,7 @@ impl Scan<'_> {
     /// decoded layers of it.
     fn text(&mut self, hay: &[u8], frame: Frame, from: usize, to: usize) {
         let allowed_from = self.s.allowed.len();
-        self.pairs(hay, frame, from, to, |_, _| true, |_| true);
+        self.pairs(hay, frame, from, to, |_| true, |_, _| true, |_| true);
         self.content(hay, frame, from, to, allowed_from, |s, e| {
             Some((s, e, false))
         });
@@ -250,14 +250,17 @@ impl Scan<'_> {
     }
 
     /// Key rules over the pairs of `hay[from..to]` accepted by `keep`.
-    /// `key_at(start, end)` is asked first, before the key is looked up:
-    /// a key it refuses costs no lookup.
+    /// `sep_at(offset)` is asked first, for each `=` and `:` in increasing
+    /// order, and `key_at(start, end)` before the key is looked up: what
+    /// they refuse costs nothing more.
+    #[allow(clippy::too_many_arguments)]
     fn pairs(
         &mut self,
         hay: &[u8],
         frame: Frame,
         from: usize,
         to: usize,
+        mut sep_at: impl FnMut(usize) -> bool,
         key_at: impl Fn(usize, usize) -> bool,
         keep: impl Fn(&Pair) -> bool,
     ) {
@@ -268,8 +271,9 @@ impl Scan<'_> {
         hits.clear();
         let keys = &self.engine.keys;
         let norm = &mut self.s.keys;
-        kv_pairs(
+        kv_pairs_where(
             &hay[from..to],
+            |sep| sep_at(from + sep),
             |ks, ke| {
                 if !key_at(from + ks, from + ke) {
                     return None;
@@ -508,7 +512,18 @@ impl Scan<'_> {
             leaf(s, e)
                 .is_some_and(|t| t.kind == Kind::Str && s > t.start as usize && e < t.end as usize)
         };
-        self.pairs(hay, inner, from, to, in_string, |p| {
+        // A pair inside one string has its separator inside it too; the
+        // separators come in order, so one pass over the tokens finds them.
+        let mut at = 0;
+        let sep_in_string = |sep: usize| {
+            while at + 1 < tokens.len() && tokens[at + 1].start as usize <= sep {
+                at += 1;
+            }
+            tokens.get(at).is_some_and(|t| {
+                t.kind == Kind::Str && sep > t.start as usize && sep + 1 < t.end as usize
+            })
+        };
+        self.pairs(hay, inner, from, to, sep_in_string, in_string, |p| {
             in_string(p.key.0, p.value.1)
         });
         // Matches crossing a quote were dropped above: scan each string on
