@@ -194,3 +194,70 @@ impl EngineHandle {
         self.shared.1.fetch_add(1, Ordering::AcqRel);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::KeyScratch;
+
+    /// Every key name of the built-in rules, in many spellings, in JSON,
+    /// logfmt and text: wherever the parsers would find a key that the key
+    /// matcher accepts, the clean-record hint finds it too (a record the
+    /// hint misses is copied unscrubbed).
+    #[test]
+    fn built_in_key_names_are_hinted() {
+        let engine = Engine::load(&LoadOptions::default()).unwrap();
+        let c = &engine.inner;
+        let mut scratch = KeyScratch::default();
+        let mut checked = 0;
+        for name in c.keys.names() {
+            let words: Vec<String> = String::from_utf8_lossy(name)
+                .split('_')
+                .map(str::to_string)
+                .collect();
+            let camel: String = words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| match i {
+                    0 => w.clone(),
+                    _ => w[..1].to_uppercase() + &w[1..],
+                })
+                .collect();
+            for key in [
+                words.join("_"),
+                words.join("-"),
+                words.join(" "),
+                words.join("/"),
+                words.join("__"),
+                words.join("_").to_uppercase(),
+                format!("patient.{camel}"),
+                camel,
+            ] {
+                // A bare key in text is the run of key bytes before `=`/`:`.
+                let bare_from = key
+                    .rfind(|ch: char| !(ch.is_ascii_alphanumeric() || "_-.".contains(ch)))
+                    .map_or(0, |i| i + 1);
+                let quoted = c.keys.lookup(key.as_bytes(), &mut scratch).is_some();
+                let bare = c
+                    .keys
+                    .lookup(&key.as_bytes()[bare_from..], &mut scratch)
+                    .is_some();
+                for (text, found) in [
+                    (format!(r#"{{"a":1,"{key}":"x"}}"#), quoted),
+                    (format!(r#"at "{key}" : 'x'"#), quoted),
+                    (format!("level=info {key}=x"), bare),
+                    (format!("{key}: x"), bare),
+                ] {
+                    if found {
+                        checked += 1;
+                        assert!(
+                            c.key_hint.hinted(&c.keys, text.as_bytes(), &mut scratch),
+                            "{text}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(checked > 5000, "{checked}");
+    }
+}

@@ -58,24 +58,48 @@ impl KeyMatcher {
         self.names.insert(norm.into_boxed_slice(), rule)
     }
 
-    /// The last word of every name: a key that matches contains one of
-    /// them, ASCII case-insensitively.
-    pub fn last_words(&self) -> Vec<String> {
-        let mut words: Vec<String> = self
-            .names
-            .keys()
-            .map(|n| {
-                let last = n.rsplit(|&b| b == b'_').next().unwrap_or(n);
-                String::from_utf8_lossy(last).into_owned()
+    /// One word of every name to look for, with how the names that it
+    /// stands for end (`k` more words, the last one being ...): a key that matches contains the word, ASCII
+    /// case-insensitively. That is the last word unless it is short or
+    /// all digits: `address_line_1` is found by `line`, not by every `1`
+    /// in a log, and `born_on` by `born`.
+    pub fn hint_words(&self) -> Vec<(String, Vec<(usize, String)>)> {
+        let mut best: HashMap<&[u8], Vec<(usize, String)>> = HashMap::new();
+        for name in self.names.keys() {
+            let words: Vec<&[u8]> = name.split(|&b| b == b'_').collect();
+            let strength = |w: &[u8]| match w.len() {
+                _ if w.iter().all(u8::is_ascii_digit) => 0,
+                1 | 2 => 1,
+                _ => 2,
+            };
+            let h = (0..words.len())
+                .rev()
+                .max_by_key(|&i| strength(words[i]))
+                .expect("a name has a word");
+            let last = String::from_utf8_lossy(words[words.len() - 1]).into_owned();
+            best.entry(words[h])
+                .or_default()
+                .push((words.len() - 1 - h, last));
+        }
+        let mut out: Vec<(String, Vec<(usize, String)>)> = best
+            .into_iter()
+            .map(|(w, mut ends)| {
+                ends.sort();
+                ends.dedup();
+                (String::from_utf8_lossy(w).into_owned(), ends)
             })
             .collect();
-        words.sort();
-        words.dedup();
-        words
+        out.sort();
+        out
     }
 
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
+    }
+
+    /// The names, normalized (`first_name`, `firstname`).
+    pub fn names(&self) -> impl Iterator<Item = &[u8]> {
+        self.names.keys().map(|n| &n[..])
     }
 
     /// The rule for `key`, if any. `scratch` is reused between calls and
@@ -176,69 +200,128 @@ fn memo_slot(key: &[u8]) -> usize {
     (h >> (64 - MEMO_SLOTS.trailing_zeros())) as usize
 }
 
-/// A quick test for text that may hold a sensitive key: finds the last word
-/// of any key name where it could end a key. A key's last word (see
-/// [`normalize_key`]) starts after a non-alphanumeric byte or at a
-/// lowercase-to-uppercase step and ends before a non-alphanumeric byte, so
-/// `span_id` does not hint at `pan` while `userEmail`, `user_email` and
-/// `EMAIL` hint at `email`. Every key the matcher accepts is hinted.
+/// A quick test for text that may hold a sensitive key: finds one word of
+/// every key name (see [`KeyMatcher::hint_words`]) where it stands as a
+/// word of a key, then confirms with [`KeyMatcher::lookup`]. A key's words
+/// (see [`normalize_key`]) start after a non-alphanumeric byte or at a
+/// lowercase-to-uppercase step, so `span_id` does not hint at `pan` while
+/// `userEmail`, `user_email` and `EMAIL` hint at `email`. Every key the
+/// matcher accepts is hinted.
 #[derive(Debug, Clone)]
 pub struct KeyHint {
     words: Option<Literals>,
+    /// Per word: how its names end (`k` more words, the last one), by `k`.
+    ends: Vec<Vec<(usize, Box<[u8]>)>>,
 }
 
 impl KeyHint {
     pub fn new(matcher: &KeyMatcher) -> KeyHint {
-        let words = matcher.last_words();
+        let (words, ends): (Vec<String>, Vec<_>) = matcher.hint_words().into_iter().unzip();
+        let ends = ends
+            .into_iter()
+            .map(|e: Vec<(usize, String)>| {
+                e.into_iter()
+                    .map(|(k, last)| (k, last.into_bytes().into_boxed_slice()))
+                    .collect()
+            })
+            .collect();
         let words = (!words.is_empty())
             .then(|| Literals::new(&words).expect("key words are short literals"));
-        KeyHint { words }
+        KeyHint { words, ends }
     }
 
     /// True when `hay` may hold a key that a key rule of `keys` matches.
     ///
-    /// Each word hit is confirmed with [`KeyMatcher::lookup`] on the text
-    /// that ends at the hit and starts after the nearest delimiter, and
-    /// failing that after the nearest quote. A bare key holds no delimiter
-    /// and a quoted key no quote, so the words of one of these texts end
-    /// with the words of any key that ends at the hit: every key the rules
-    /// match is still found.
+    /// A hit on a name's word is followed over the words that may come
+    /// after it in the name, and each possible key end is confirmed with
+    /// [`KeyMatcher::lookup`] on the text that ends there and starts after
+    /// the delimiter nearest before the hit, and failing that after the
+    /// nearest quote. A bare key holds no delimiter and a quoted key no
+    /// quote, so the words of one of these texts end with the words of any
+    /// key that ends there: every key the rules match is still found.
     pub fn hinted(&self, keys: &KeyMatcher, hay: &[u8], scratch: &mut KeyScratch) -> bool {
         let Some(words) = &self.words else {
             return false;
         };
-        let hit = |s: usize, e: usize, _| {
-            let ends_word = e == hay.len() || !hay[e].is_ascii_alphanumeric();
-            let starts_word = s == 0
-                || !hay[s - 1].is_ascii_alphanumeric()
-                || (hay[s].is_ascii_uppercase()
-                    && (hay[s - 1].is_ascii_lowercase() || hay[s - 1].is_ascii_digit()));
-            if !(ends_word && starts_word) {
+        let hit = |s: usize, e: usize, id: u32| {
+            if !(word_starts(hay, s) && word_ends(hay, e)) {
                 return ControlFlow::Continue(());
             }
-            let floor = e.saturating_sub(HINT_REACH);
-            let after = |at: Option<usize>| at.map_or(floor, |i| floor + i + 1);
-            let from = after(hay[floor..s].iter().rposition(|&b| is_delimiter(b)));
-            if keys.lookup(&hay[from..e], scratch).is_some() {
-                return ControlFlow::Break(());
-            }
-            // A quoted key may hold delimiters (`"first/name":`): its words
-            // start after the quote.
-            let quote = after(
-                hay[floor..s]
-                    .iter()
-                    .rposition(|&b| matches!(b, b'"' | b'\'')),
-            );
-            if quote < from
-                && ends_quoted_key(hay, e)
-                && keys.lookup(&hay[quote..e], scratch).is_some()
-            {
-                return ControlFlow::Break(());
+            // The word at `s..e`, then each following word `at..end`.
+            let (mut at, mut end, mut k) = (s, e, 0);
+            for (want, last) in &self.ends[id as usize] {
+                while k < *want {
+                    match next_word(hay, end) {
+                        Some((a, b)) => (at, end, k) = (a, b, k + 1),
+                        None => return ControlFlow::Continue(()),
+                    }
+                }
+                if hay[at..end].eq_ignore_ascii_case(last)
+                    && key_ends_at(keys, hay, s, end, scratch)
+                {
+                    return ControlFlow::Break(());
+                }
             }
             ControlFlow::Continue(())
         };
         words.scan(hay, 0, hay.len(), hit).is_break()
     }
+}
+
+/// True when a key that holds the word at `s` and ends at `e` names a rule:
+/// see [`KeyHint::hinted`].
+fn key_ends_at(
+    keys: &KeyMatcher,
+    hay: &[u8],
+    s: usize,
+    e: usize,
+    scratch: &mut KeyScratch,
+) -> bool {
+    let floor = e.saturating_sub(HINT_REACH).min(s);
+    let after = |at: Option<usize>| at.map_or(floor, |i| floor + i + 1);
+    let from = after(hay[floor..s].iter().rposition(|&b| is_delimiter(b)));
+    if keys.lookup(&hay[from..e], scratch).is_some() {
+        return true;
+    }
+    // A quoted key may hold delimiters (`"first/name":`): its words start
+    // after the quote.
+    if !ends_quoted_key(hay, e) {
+        return false;
+    }
+    let quote = after(
+        hay[floor..s]
+            .iter()
+            .rposition(|&b| matches!(b, b'"' | b'\'')),
+    );
+    quote < from && keys.lookup(&hay[quote..e], scratch).is_some()
+}
+
+/// A word of a key (as [`normalize_key`] splits it) can start at `s`.
+fn word_starts(hay: &[u8], s: usize) -> bool {
+    s == 0 || !hay[s - 1].is_ascii_alphanumeric() || case_step(hay, s)
+}
+
+/// A word of a key can end at `e`.
+fn word_ends(hay: &[u8], e: usize) -> bool {
+    e == hay.len() || !hay[e].is_ascii_alphanumeric() || case_step(hay, e)
+}
+
+/// `hay[i]` starts a new word inside a run of letters and digits
+/// (`userEmail`, `line1Of`).
+fn case_step(hay: &[u8], i: usize) -> bool {
+    hay[i].is_ascii_uppercase() && (hay[i - 1].is_ascii_lowercase() || hay[i - 1].is_ascii_digit())
+}
+
+/// The key word that follows `at` (after any separators), as
+/// [`normalize_key`] splits words; `None` when none starts within reach.
+fn next_word(hay: &[u8], at: usize) -> Option<(usize, usize)> {
+    let limit = hay.len().min(at + HINT_REACH);
+    let start = at + hay[at..limit].iter().position(u8::is_ascii_alphanumeric)?;
+    let mut i = start + 1;
+    while i < limit && hay[i].is_ascii_alphanumeric() && !case_step(hay, i) {
+        i += 1;
+    }
+    Some((start, i))
 }
 
 /// True when the word ending at `e` can be the last word of a quoted key:
@@ -327,6 +410,8 @@ mod tests {
         m.insert("first_name", 1);
         m.insert("email", 2);
         m.insert("x-api-key", 3);
+        m.insert("address_line_1", 4);
+        m.insert("born_on", 5);
         m
     }
 
@@ -336,7 +421,9 @@ mod tests {
     fn quoted_keys_with_delimiters_are_hinted() {
         let m = sample();
         let hint = KeyHint::new(&m);
-        let words = ["first", "name", "Email", "x", "api", "KEY", "user"];
+        let words = [
+            "first", "name", "Email", "x", "api", "KEY", "user", "Line", "1", "born", "ON",
+        ];
         let seps = [
             "/", "(", ")", "|", "_", "-", ".", " ", ":", ",", "=", "&", "",
         ];
@@ -365,7 +452,7 @@ mod tests {
                 }
             }
         }
-        assert!(checked > 1000, "{checked}");
+        assert!(checked > 3000, "{checked}");
     }
 
     #[test]
@@ -397,6 +484,10 @@ mod tests {
             "{\"first/name\":\"x\"}",
             "{\"first(name)\":1}",
             "'patient|first name': x",
+            "addressLine_1=x",
+            "home address-line-1: x",
+            "{\"ADDRESS_LINE__1\":1}",
+            "dob bornOn=1990",
         ] {
             assert!(hint.hinted(&m, text.as_bytes(), &mut s), "{text}");
         }
@@ -407,6 +498,9 @@ mod tests {
             "monkey: 1",
             "name=x",
             "level=info",
+            "line 1 of 2",
+            "address line 12",
+            "born in 1990",
         ] {
             assert!(!hint.hinted(&m, text.as_bytes(), &mut s), "{text}");
         }
