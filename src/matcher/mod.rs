@@ -5,9 +5,11 @@
 //! `redact` (which decides what replaces them).
 
 mod content;
+mod group;
 mod keys;
 mod literals;
 pub mod validate;
 
 pub use content::{syntax_config, ContentCache, ContentMatcher, ContentPattern, Context};
+pub use group::GroupFinder;
 pub use keys::{normalize_key, KeyHint, KeyMatcher, KeyScratch};

@@ -606,10 +606,11 @@ fn find_candidates(
         if !ok {
             return false;
         }
-        let (s, e) = match &r.group {
-            Some((g, re)) => group_span(re, *g, &hay[..to], start, end).unwrap_or((start, end)),
-            None => (start, end),
-        };
+        let (s, e) = r
+            .group
+            .as_ref()
+            .and_then(|g| g.span(&hay[..to], start, end))
+            .unwrap_or((start, end));
         if s < e {
             found.push(Edit {
                 start: s,
@@ -623,34 +624,6 @@ fn find_candidates(
         }
         true
     });
-}
-
-/// Where capture group `g` of `re` lies in its match `hay[start..end]`. The
-/// search is anchored at `start` and bounded by `end`, with the rest of
-/// `hay` as context for look-around.
-fn group_span(
-    re: &regex_automata::meta::Regex,
-    g: usize,
-    hay: &[u8],
-    start: usize,
-    end: usize,
-) -> Option<(usize, usize)> {
-    use regex_automata::util::primitives::NonMaxUsize;
-    let input = regex_automata::Input::new(hay)
-        .range(start..end)
-        .anchored(regex_automata::Anchored::Yes);
-    let n = 2 * g + 2;
-    let mut stack = [None::<NonMaxUsize>; 32];
-    let mut heap = Vec::new();
-    let slots = if n <= stack.len() {
-        &mut stack[..n]
-    } else {
-        heap.resize(n, None);
-        &mut heap[..]
-    };
-    re.search_slots(&input, slots)?;
-    let (s, e) = (slots[2 * g]?.get(), slots[2 * g + 1]?.get());
-    (s >= start).then_some((s, e))
 }
 
 /// True when `hay[at]` is inside a JSON escape (`\n`, `\"`, `\u00e9`) that

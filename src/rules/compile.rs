@@ -6,7 +6,7 @@ use super::load::LoadedRule;
 use super::spec::ExamplesSpec;
 use crate::engine::{LoadOptions, RuleInfo};
 use crate::matcher::validate::Validator;
-use crate::matcher::{ContentMatcher, ContentPattern, Context, KeyHint, KeyMatcher};
+use crate::matcher::{ContentMatcher, ContentPattern, Context, GroupFinder, KeyHint, KeyMatcher};
 use crate::redact::{Action, Template};
 
 /// Limits that keep a rule file from making the engine slow or huge.
@@ -28,8 +28,8 @@ pub struct CompiledRule {
     pub validator: Option<Validator>,
     pub context: Option<Context>,
     pub deny_context: Option<Context>,
-    /// Capture group to redact, and a regex for the rule alone to find it.
-    pub group: Option<(usize, regex_automata::meta::Regex)>,
+    /// The capture group to redact, if not the whole match.
+    pub group: Option<GroupFinder>,
     pub examples: ExamplesSpec,
 }
 
@@ -323,11 +323,7 @@ fn compile_rule(lr: &LoadedRule, opts: &LoadOptions) -> Result<RuleParts, Vec<Ru
     }
 
     let group = match (&spec.group, &pattern) {
-        (Some(g), Some(p)) if spec.pattern.is_some() => regex_automata::meta::Regex::builder()
-            .syntax(crate::matcher::syntax_config())
-            .build(p)
-            .ok()
-            .map(|r| (*g.get_ref(), r)),
+        (Some(g), Some(p)) if spec.pattern.is_some() => GroupFinder::new(p, *g.get_ref()).ok(),
         _ => None,
     };
 

@@ -1,0 +1,180 @@
+//! Where a rule's capture group lies inside a match the content search
+//! found: rules such as `password\s*[:=]\s*(\S+)` redact only the group.
+//!
+//! Capture search needs a backtracker or a PikeVM, which cost thousands of
+//! instructions even on a short match. Most group patterns are a
+//! concatenation `BEFORE (GROUP) AFTER`, so the group is usually found with
+//! three anchored lazy-DFA searches instead: the preferred parse of
+//! `BEFORE` from the match start, then of `GROUP`, then of `AFTER`. When
+//! those parses join up to the match end, they are the parse that the whole
+//! pattern prefers (leftmost-first tries exactly these first), so the
+//! group's span is exact. Otherwise the capture search decides.
+
+use regex_automata::meta::Regex;
+use regex_automata::util::primitives::NonMaxUsize;
+use regex_automata::{Anchored, Input};
+use regex_syntax::hir::{Hir, HirKind};
+
+/// Finds capture group `index` of one rule's pattern.
+#[derive(Debug, Clone)]
+pub struct GroupFinder {
+    index: usize,
+    full: Regex,
+    split: Option<Split>,
+}
+
+/// The pattern cut around the group: `before (group) after`.
+#[derive(Debug, Clone)]
+struct Split {
+    before: Regex,
+    group: Regex,
+    after: Option<Regex>,
+}
+
+impl GroupFinder {
+    /// Compiles `pattern` (with [`super::syntax_config`]) to find group
+    /// `index`.
+    pub fn new(pattern: &str, index: usize) -> Result<GroupFinder, String> {
+        let full = Regex::builder()
+            .syntax(super::syntax_config())
+            .build(pattern)
+            .map_err(|e| e.to_string())?;
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(pattern)
+            .map_err(|e| e.to_string())?;
+        Ok(GroupFinder {
+            index,
+            full,
+            split: split(&hir, index),
+        })
+    }
+
+    /// The span of the group in the match `hay[start..end]`, if the group
+    /// took part in it. Look-around sees the rest of `hay`.
+    pub fn span(&self, hay: &[u8], start: usize, end: usize) -> Option<(usize, usize)> {
+        if let Some(s) = &self.split {
+            let anchored = |re: &Regex, at: usize| {
+                re.search(&Input::new(hay).range(at..end).anchored(Anchored::Yes))
+                    .map(|m| m.end())
+            };
+            let g = anchored(&s.before, start).and_then(|b| Some((b, anchored(&s.group, b)?)));
+            if let Some((gs, ge)) = g {
+                let joined = match &s.after {
+                    None => ge == end,
+                    Some(after) => anchored(after, ge) == Some(end),
+                };
+                if joined {
+                    return Some((gs, ge));
+                }
+            }
+        }
+        self.captured(hay, start, end)
+    }
+
+    /// The span of the group by capture search, anchored at `start` and
+    /// bounded by `end`.
+    fn captured(&self, hay: &[u8], start: usize, end: usize) -> Option<(usize, usize)> {
+        let input = Input::new(hay).range(start..end).anchored(Anchored::Yes);
+        let n = 2 * self.index + 2;
+        let mut stack = [None::<NonMaxUsize>; 32];
+        let mut heap = Vec::new();
+        let slots = if n <= stack.len() {
+            &mut stack[..n]
+        } else {
+            heap.resize(n, None);
+            &mut heap[..]
+        };
+        self.full.search_slots(&input, slots)?;
+        let (s, e) = (
+            slots[2 * self.index]?.get(),
+            slots[2 * self.index + 1]?.get(),
+        );
+        (s >= start).then_some((s, e))
+    }
+}
+
+/// Cuts `hir` into the parts before, inside and after capture group
+/// `index`, when the group is one element of the top-level concatenation.
+fn split(hir: &Hir, index: usize) -> Option<Split> {
+    let HirKind::Concat(parts) = hir.kind() else {
+        return None;
+    };
+    let at = parts
+        .iter()
+        .position(|p| matches!(p.kind(), HirKind::Capture(c) if c.index as usize == index))?;
+    let HirKind::Capture(c) = parts[at].kind() else {
+        unreachable!("found above");
+    };
+    // The parts are only searched anchored over a short match: the lazy
+    // DFA does that well, and a full DFA or a prefilter would only cost
+    // start-up time.
+    let build = |h: Hir| {
+        Regex::builder()
+            .configure(
+                Regex::config()
+                    .dfa(false)
+                    .onepass(false)
+                    .backtrack(false)
+                    .auto_prefilter(false),
+            )
+            .build_from_hir(&h)
+            .ok()
+    };
+    let after = &parts[at + 1..];
+    Some(Split {
+        before: build(Hir::concat(parts[..at].to_vec()))?,
+        group: build((*c.sub).clone())?,
+        after: match after.is_empty() {
+            true => None,
+            false => Some(build(Hir::concat(after.to_vec()))?),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The split answers as the capture search does, on matches of the
+    /// whole pattern, including ones where greedy and lazy parts make the
+    /// first parse of a part the wrong one.
+    #[test]
+    fn split_and_capture_search_agree() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                r#"(?i)\b(?:password|pwd|secret[_-]?key)\s*[:=]\s*"?([^\s"',;&<>]+)"#,
+                &[
+                    "password=hunter2",
+                    "PWD : \"x=y\"",
+                    "a secret-key=abc;d",
+                    "pwd=a=b",
+                ],
+            ),
+            (r"(a+)(a)", &["aaaa", "xaa"]),
+            (r"(a*?)b?(a+)", &["aab", "aaa"]),
+            (r"x(\d+)(?:px|p)", &["x12px", "x3p"]),
+            (r"(?:ab|a)(b*)c", &["abbc", "abc", "ac"]),
+            (r"(\w+)\b", &["foo bar"]),
+        ];
+        let mut via_split = 0;
+        for (pattern, hays) in cases {
+            let f = GroupFinder::new(pattern, 1).unwrap();
+            assert!(f.split.is_some(), "{pattern}");
+            for hay in *hays {
+                let m = f.full.find(hay.as_bytes()).unwrap();
+                let want = f.captured(hay.as_bytes(), m.start(), m.end());
+                assert_eq!(
+                    f.span(hay.as_bytes(), m.start(), m.end()),
+                    want,
+                    "{pattern} on {hay}"
+                );
+                via_split += usize::from(want.is_some());
+            }
+        }
+        assert!(via_split > 10);
+        assert!(GroupFinder::new(r"(a)|b", 1).unwrap().split.is_none());
+    }
+}
