@@ -75,10 +75,13 @@ const RARE_BYTES: &[u8] = b"@+#~^|<>$!";
 #[derive(Debug, Clone)]
 pub struct ContentMatcher {
     triggered: Vec<Triggered>,
-    /// Every trigger literal (ASCII case-insensitive), all occurrences.
+    /// Every trigger literal and every extra word (ASCII
+    /// case-insensitive), all occurrences.
     triggers: Option<Literals>,
-    /// Trigger literal id -> the triggered patterns it wakes.
+    /// Literal id -> the triggered patterns it wakes.
     wakes: Vec<Vec<u32>>,
+    /// Literal id -> the extra word it is, if any.
+    words: Vec<Option<u32>>,
     /// The patterns without a trigger, searched together.
     union: Option<Regex>,
     /// Union pattern id -> rule index.
@@ -128,7 +131,10 @@ fn build(patterns: &[Hir], cache_bytes: usize) -> Result<Regex, String> {
 
 impl ContentMatcher {
     /// Compiles the content patterns, choosing for each how it is searched.
-    pub fn new(patterns: &[ContentPattern]) -> Result<ContentMatcher, String> {
+    /// `words` ride along in the trigger scan: a search of a whole record
+    /// can report where they occur (the key hint's words), so that the
+    /// record is scanned once for both.
+    pub fn new(patterns: &[ContentPattern], words: &[String]) -> Result<ContentMatcher, String> {
         let mut triggered = Vec::new();
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut wakes: Vec<Vec<u32>> = Vec::new();
@@ -172,6 +178,18 @@ impl ContentMatcher {
                 });
             }
         }
+        let mut word_of = vec![None; literals.len()];
+        for (i, w) in words.iter().enumerate() {
+            let w = w.to_ascii_lowercase().into_bytes();
+            match literals.iter().position(|l| *l == w) {
+                Some(at) => word_of[at] = Some(i as u32),
+                None => {
+                    literals.push(w);
+                    wakes.push(Vec::new());
+                    word_of.push(Some(i as u32));
+                }
+            }
+        }
         let triggers = if literals.is_empty() {
             None
         } else {
@@ -186,6 +204,7 @@ impl ContentMatcher {
             triggered,
             triggers,
             wakes,
+            words: word_of,
             union,
             union_rules,
         })
@@ -210,12 +229,17 @@ impl ContentMatcher {
     /// validator said no) the pattern's search resumes right after `start`,
     /// since a shorter or later match may still be real; otherwise after
     /// `end`. Matches of different patterns may overlap.
+    ///
+    /// With `words`, every occurrence of an extra word (see
+    /// [`ContentMatcher::new`]) is appended to it as `(start, end, word)`,
+    /// in order of end.
     pub fn search(
         &self,
         cache: &mut ContentCache,
         hay: &[u8],
         from: usize,
         to: usize,
+        mut words: Option<&mut Vec<(usize, usize, u32)>>,
         mut accept: impl FnMut(u32, usize, usize) -> bool,
     ) {
         if let (Some(union), Some(c)) = (&self.union, cache.union.as_mut()) {
@@ -240,8 +264,13 @@ impl ContentMatcher {
         // cursor needs them in order of their start.
         cache.hits.clear();
         let hits = &mut cache.hits;
-        let _ = triggers.scan::<()>(hay, from, to, |start, _, literal| {
-            hits.push((start, literal));
+        let _ = triggers.scan::<()>(hay, from, to, |start, end, literal| {
+            if !self.wakes[literal as usize].is_empty() {
+                hits.push((start, literal));
+            }
+            if let (Some(out), Some(w)) = (words.as_deref_mut(), self.words[literal as usize]) {
+                out.push((start, end, w));
+            }
             ControlFlow::Continue(())
         });
         cache.hits.sort_unstable();
@@ -527,7 +556,7 @@ mod tests {
     #[test]
     fn triggered_search_finds_what_each_pattern_finds_alone() {
         let patterns = patterns();
-        let matcher = ContentMatcher::new(&patterns).unwrap();
+        let matcher = ContentMatcher::new(&patterns, &[]).unwrap();
         let (triggered, union) = matcher.split();
         assert!(
             triggered > 20 && union > 5,
@@ -544,7 +573,7 @@ mod tests {
         let mut checked = 0;
         for hay in haystacks() {
             let mut found: Vec<(u32, usize, usize)> = Vec::new();
-            matcher.search(&mut cache, &hay, 0, hay.len(), |r, s, e| {
+            matcher.search(&mut cache, &hay, 0, hay.len(), None, |r, s, e| {
                 found.push((r, s, e));
                 true
             });
@@ -596,12 +625,12 @@ mod tests {
             pattern: r"(?:abc-def|c-d)[0-9]*".into(),
             context: None,
         }];
-        let matcher = ContentMatcher::new(&patterns).unwrap();
+        let matcher = ContentMatcher::new(&patterns, &[]).unwrap();
         assert_eq!(matcher.split(), (1, 0));
         let mut cache = matcher.create_cache();
         let mut found = Vec::new();
         let hay = b"x abc-def1 c-d2";
-        matcher.search(&mut cache, hay, 0, hay.len(), |_, s, e| {
+        matcher.search(&mut cache, hay, 0, hay.len(), None, |_, s, e| {
             found.push((s, e));
             true
         });

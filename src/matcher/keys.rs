@@ -209,6 +209,7 @@ fn memo_slot(key: &[u8]) -> usize {
 /// matcher accepts is hinted.
 #[derive(Debug, Clone)]
 pub struct KeyHint {
+    names: Vec<String>,
     words: Option<Literals>,
     /// Per word: how its names end (`k` more words, the last one), by `k`.
     ends: Vec<Vec<(usize, Box<[u8]>)>>,
@@ -225,9 +226,20 @@ impl KeyHint {
                     .collect()
             })
             .collect();
-        let words = (!words.is_empty())
+        let scan = (!words.is_empty())
             .then(|| Literals::new(&words).expect("key words are short literals"));
-        KeyHint { words, ends }
+        KeyHint {
+            names: words,
+            words: scan,
+            ends,
+        }
+    }
+
+    /// The words looked for, in the order [`KeyHint::confirm`] numbers
+    /// them: a caller that scans records anyway can look for them in the
+    /// same pass.
+    pub fn words(&self) -> Vec<String> {
+        self.names.clone()
     }
 
     /// True when `hay` may hold a key that a key rule of `keys` matches.
@@ -243,28 +255,58 @@ impl KeyHint {
         let Some(words) = &self.words else {
             return false;
         };
-        let hit = |s: usize, e: usize, id: u32| {
-            if !(word_starts(hay, s) && word_ends(hay, e)) {
-                return ControlFlow::Continue(());
-            }
-            // The word at `s..e`, then each following word `at..end`.
-            let (mut at, mut end, mut k) = (s, e, 0);
-            for (want, last) in &self.ends[id as usize] {
-                while k < *want {
-                    match next_word(hay, end) {
-                        Some((a, b)) => (at, end, k) = (a, b, k + 1),
-                        None => return ControlFlow::Continue(()),
-                    }
+        words
+            .scan(hay, 0, hay.len(), |s, e, id| {
+                match self.confirm(keys, hay, s, e, id, scratch) {
+                    true => ControlFlow::Break(()),
+                    false => ControlFlow::Continue(()),
                 }
-                if hay[at..end].eq_ignore_ascii_case(last)
-                    && key_ends_at(keys, hay, s, end, scratch)
-                {
-                    return ControlFlow::Break(());
+            })
+            .is_break()
+    }
+
+    /// [`KeyHint::hinted`] for the occurrences of the words (`(start, end,
+    /// word)`, as numbered by [`KeyHint::words`]) found by another scan of
+    /// all of `hay`.
+    pub fn hinted_at(
+        &self,
+        keys: &KeyMatcher,
+        hay: &[u8],
+        hits: &[(usize, usize, u32)],
+        scratch: &mut KeyScratch,
+    ) -> bool {
+        hits.iter()
+            .any(|&(s, e, id)| self.confirm(keys, hay, s, e, id, scratch))
+    }
+
+    /// Whether the occurrence `hay[s..e]` of word `id` is part of a key
+    /// that `keys` matches.
+    fn confirm(
+        &self,
+        keys: &KeyMatcher,
+        hay: &[u8],
+        s: usize,
+        e: usize,
+        id: u32,
+        scratch: &mut KeyScratch,
+    ) -> bool {
+        if !(word_starts(hay, s) && word_ends(hay, e)) {
+            return false;
+        }
+        // The word at `s..e`, then each following word `at..end`.
+        let (mut at, mut end, mut k) = (s, e, 0);
+        for (want, last) in &self.ends[id as usize] {
+            while k < *want {
+                match next_word(hay, end) {
+                    Some((a, b)) => (at, end, k) = (a, b, k + 1),
+                    None => return false,
                 }
             }
-            ControlFlow::Continue(())
-        };
-        words.scan(hay, 0, hay.len(), hit).is_break()
+            if hay[at..end].eq_ignore_ascii_case(last) && key_ends_at(keys, hay, s, end, scratch) {
+                return true;
+            }
+        }
+        false
     }
 }
 

@@ -46,6 +46,8 @@ pub struct Scratch {
     /// Matched values, for actions that need them (pseudonym, keep_last).
     values: Vec<u8>,
     keys: KeyScratch,
+    /// Where the key hint's words occur in the record: `(start, end, word)`.
+    hint_hits: Vec<(usize, usize, u32)>,
     rep: Vec<u8>,
     rep2: Vec<u8>,
 }
@@ -85,8 +87,17 @@ pub fn scrub_record(
     // A record with no candidate, no hinted key and no escapes is clean: it
     // is copied without tokenizing.
     scratch.candidates.clear();
+    scratch.hint_hits.clear();
     if let Some(c) = cache.as_mut() {
-        find_candidates(engine, c, record, 0, record.len(), &mut scratch.candidates);
+        find_candidates(
+            engine,
+            c,
+            record,
+            0,
+            record.len(),
+            &mut scratch.candidates,
+            Some(&mut scratch.hint_hits),
+        );
     }
     let escaped = memchr::memchr(b'\\', record).is_some();
     if escaped {
@@ -96,13 +107,14 @@ pub fn scrub_record(
             .candidates
             .retain(|c| !inside_escape(record, c.start));
     }
-    if scratch.candidates.is_empty()
-        && !escaped
-        && !has_url_escape(record)
-        && !engine
+    // The content search scanned for the key hint's words on the way.
+    let hinted = |s: &mut Scratch| match cache {
+        Some(_) => engine
             .key_hint
-            .hinted(&engine.keys, record, &mut scratch.keys)
-    {
+            .hinted_at(&engine.keys, record, &s.hint_hits, &mut s.keys),
+        None => engine.key_hint.hinted(&engine.keys, record, &mut s.keys),
+    };
+    if scratch.candidates.is_empty() && !escaped && !has_url_escape(record) && !hinted(scratch) {
         scratch.cache = cache;
         out.extend_from_slice(record);
         return Verdict::Clean;
@@ -333,7 +345,7 @@ impl Scan<'_> {
             let mut found = std::mem::take(&mut self.s.merged);
             found.clear();
             if let Some(cache) = self.cache.as_deref_mut() {
-                find_candidates(self.engine, cache, hay, from, to, &mut found);
+                find_candidates(self.engine, cache, hay, from, to, &mut found, None);
             }
             found
         };
@@ -583,7 +595,8 @@ impl Scan<'_> {
 }
 
 /// Content-rule candidates in `hay[from..to]` that pass their rule's
-/// validator and context checks, in order, appended to `found`.
+/// validator and context checks, in order, appended to `found`. With
+/// `words`, the key hint's words found on the way are appended to it.
 fn find_candidates(
     engine: &Compiled,
     cache: &mut ContentCache,
@@ -591,11 +604,12 @@ fn find_candidates(
     from: usize,
     to: usize,
     found: &mut Vec<Edit>,
+    words: Option<&mut Vec<(usize, usize, u32)>>,
 ) {
     let Some(matcher) = &engine.content else {
         return;
     };
-    matcher.search(cache, hay, from, to, |rule, start, end| {
+    matcher.search(cache, hay, from, to, words, |rule, start, end| {
         let r = &engine.rules[rule as usize];
         let ok = engine.only.is_none_or(|o| o == rule)
             && r.validator.is_none_or(|v| v.check(&hay[start..end]))

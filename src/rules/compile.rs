@@ -112,10 +112,11 @@ pub fn compile(loaded: Vec<LoadedRule>, opts: &LoadOptions) -> Result<Compiled, 
     if !errors.is_empty() {
         return Err(RuleErrors(errors));
     }
+    let key_hint = KeyHint::new(&keys);
     let content = if patterns.is_empty() {
         None
     } else {
-        match ContentMatcher::new(&patterns) {
+        match ContentMatcher::new(&patterns, &key_hint.words()) {
             Ok(m) => Some(m),
             Err(e) => {
                 let first = &loaded[pattern_owner[0]];
@@ -131,7 +132,7 @@ pub fn compile(loaded: Vec<LoadedRule>, opts: &LoadOptions) -> Result<Compiled, 
     };
     Ok(Compiled {
         infos,
-        key_hint: KeyHint::new(&keys),
+        key_hint,
         rules,
         content,
         keys,
