@@ -36,6 +36,10 @@ impl Hasher for Fnv {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
+/// How a name ends after its hint word: `(k, last)`, `k` more words up to
+/// the last word `last` (see [`KeyMatcher::hint_words`]).
+pub type NameEnd = (usize, Box<[u8]>);
+
 /// Maps normalized key names to the rule that owns them.
 #[derive(Debug, Default, Clone)]
 pub struct KeyMatcher {
@@ -58,13 +62,14 @@ impl KeyMatcher {
         self.names.insert(norm.into_boxed_slice(), rule)
     }
 
-    /// One word of every name to look for, with how the names that it
-    /// stands for end (`k` more words, the last one being ...): a key that matches contains the word, ASCII
-    /// case-insensitively. That is the last word unless it is short or
-    /// all digits: `address_line_1` is found by `line`, not by every `1`
-    /// in a log, and `born_on` by `born`.
-    pub fn hint_words(&self) -> Vec<(String, Vec<(usize, String)>)> {
-        let mut best: HashMap<&[u8], Vec<(usize, String)>> = HashMap::new();
+    /// One word of every name to look for, each with how the names it
+    /// stands for end: `(k, last)`, `k` more words up to the last word
+    /// `last`. A key that matches contains the word, ASCII
+    /// case-insensitively. It is the last word unless that is short or all
+    /// digits: `address_line_1` is found by `line`, not by every `1` in a
+    /// log, and `born_on` by `born`.
+    pub fn hint_words(&self) -> Vec<(String, Vec<NameEnd>)> {
+        let mut best: HashMap<&[u8], Vec<NameEnd>> = HashMap::new();
         for name in self.names.keys() {
             let words: Vec<&[u8]> = name.split(|&b| b == b'_').collect();
             let strength = |w: &[u8]| match w.len() {
@@ -76,12 +81,12 @@ impl KeyMatcher {
                 .rev()
                 .max_by_key(|&i| strength(words[i]))
                 .expect("a name has a word");
-            let last = String::from_utf8_lossy(words[words.len() - 1]).into_owned();
+            let last = words[words.len() - 1].into();
             best.entry(words[h])
                 .or_default()
                 .push((words.len() - 1 - h, last));
         }
-        let mut out: Vec<(String, Vec<(usize, String)>)> = best
+        let mut out: Vec<(String, Vec<NameEnd>)> = best
             .into_iter()
             .map(|(w, mut ends)| {
                 ends.sort();
@@ -209,37 +214,26 @@ fn memo_slot(key: &[u8]) -> usize {
 /// matcher accepts is hinted.
 #[derive(Debug, Clone)]
 pub struct KeyHint {
-    names: Vec<String>,
-    words: Option<Literals>,
+    /// The words looked for, one per name or more.
+    words: Vec<String>,
+    scan: Option<Literals>,
     /// Per word: how its names end (`k` more words, the last one), by `k`.
-    ends: Vec<Vec<(usize, Box<[u8]>)>>,
+    ends: Vec<Vec<NameEnd>>,
 }
 
 impl KeyHint {
     pub fn new(matcher: &KeyMatcher) -> KeyHint {
         let (words, ends): (Vec<String>, Vec<_>) = matcher.hint_words().into_iter().unzip();
-        let ends = ends
-            .into_iter()
-            .map(|e: Vec<(usize, String)>| {
-                e.into_iter()
-                    .map(|(k, last)| (k, last.into_bytes().into_boxed_slice()))
-                    .collect()
-            })
-            .collect();
         let scan = (!words.is_empty())
             .then(|| Literals::new(&words).expect("key words are short literals"));
-        KeyHint {
-            names: words,
-            words: scan,
-            ends,
-        }
+        KeyHint { words, scan, ends }
     }
 
     /// The words looked for, in the order [`KeyHint::confirm`] numbers
     /// them: a caller that scans records anyway can look for them in the
     /// same pass.
-    pub fn words(&self) -> Vec<String> {
-        self.names.clone()
+    pub fn words(&self) -> &[String] {
+        &self.words
     }
 
     /// True when `hay` may hold a key that a key rule of `keys` matches.
@@ -252,17 +246,16 @@ impl KeyHint {
     /// quote, so the words of one of these texts end with the words of any
     /// key that ends there: every key the rules match is still found.
     pub fn hinted(&self, keys: &KeyMatcher, hay: &[u8], scratch: &mut KeyScratch) -> bool {
-        let Some(words) = &self.words else {
+        let Some(scan) = &self.scan else {
             return false;
         };
-        words
-            .scan(hay, 0, hay.len(), |s, e, id| {
-                match self.confirm(keys, hay, s, e, id, scratch) {
-                    true => ControlFlow::Break(()),
-                    false => ControlFlow::Continue(()),
-                }
-            })
-            .is_break()
+        scan.scan(hay, 0, hay.len(), |s, e, id| {
+            match self.confirm(keys, hay, s, e, id, scratch) {
+                true => ControlFlow::Break(()),
+                false => ControlFlow::Continue(()),
+            }
+        })
+        .is_break()
     }
 
     /// [`KeyHint::hinted`] for the occurrences of the words (`(start, end,

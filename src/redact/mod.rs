@@ -107,8 +107,8 @@ pub fn scrub_record(
             .candidates
             .retain(|c| !inside_escape(record, c.start));
     }
-    // The content search scanned for the key hint's words on the way.
-    let hinted = |s: &mut Scratch| match cache {
+    // The content search (if any) scanned for the key hint's words.
+    let hinted = |s: &mut Scratch| match engine.content {
         Some(_) => engine
             .key_hint
             .hinted_at(&engine.keys, record, &s.hint_hits, &mut s.keys),

@@ -116,7 +116,7 @@ pub fn compile(loaded: Vec<LoadedRule>, opts: &LoadOptions) -> Result<Compiled, 
     let content = if patterns.is_empty() {
         None
     } else {
-        match ContentMatcher::new(&patterns, &key_hint.words()) {
+        match ContentMatcher::new(&patterns, key_hint.words()) {
             Ok(m) => Some(m),
             Err(e) => {
                 let first = &loaded[pattern_owner[0]];
