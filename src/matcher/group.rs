@@ -36,6 +36,7 @@ impl GroupFinder {
     /// `index`.
     pub fn new(pattern: &str, index: usize) -> Result<GroupFinder, String> {
         let full = Regex::builder()
+            .configure(Regex::config().utf8_empty(false))
             .syntax(super::syntax_config())
             .build(pattern)
             .map_err(|e| e.to_string())?;
@@ -115,6 +116,7 @@ fn split(hir: &Hir, index: usize) -> Option<Split> {
         Regex::builder()
             .configure(
                 Regex::config()
+                    .utf8_empty(false)
                     .dfa(false)
                     .onepass(false)
                     .backtrack(false)
@@ -176,5 +178,54 @@ mod tests {
         }
         assert!(via_split > 10);
         assert!(GroupFinder::new(r"(a)|b", 1).unwrap().split.is_none());
+    }
+
+    /// For every built-in rule with a group, over the labelled corpus and
+    /// the rule's own examples: the group found by the split is the one
+    /// the capture search finds.
+    #[test]
+    fn built_in_group_rules_agree_with_capture_search() {
+        let hays: Vec<String> = include_str!("../../tests/corpus/labelled.jsonl")
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["line"].as_str().unwrap().to_string()
+            })
+            .collect();
+        let (mut rules, mut split, mut matches) = (0, 0, 0);
+        for file in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap() {
+            let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+            let doc: toml::Table = toml::from_str(&text).unwrap();
+            for rule in doc["rule"].as_array().unwrap() {
+                let (Some(pattern), Some(group)) = (rule.get("pattern"), rule.get("group")) else {
+                    continue;
+                };
+                let f = GroupFinder::new(
+                    pattern.as_str().unwrap(),
+                    group.as_integer().unwrap() as usize,
+                )
+                .unwrap();
+                rules += 1;
+                split += usize::from(f.split.is_some());
+                let examples = rule
+                    .get("examples")
+                    .and_then(|e| e.get("match"))
+                    .and_then(|m| m.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|m| m.as_str());
+                for hay in hays.iter().map(String::as_str).chain(examples) {
+                    for m in f.full.find_iter(hay.as_bytes()) {
+                        matches += 1;
+                        let (h, s, e) = (hay.as_bytes(), m.start(), m.end());
+                        assert_eq!(f.span(h, s, e), f.captured(h, s, e), "{pattern} on {hay}");
+                    }
+                }
+            }
+        }
+        assert!(
+            rules > 10 && split > 10 && matches > 1000,
+            "{rules} {split} {matches}"
+        );
     }
 }
