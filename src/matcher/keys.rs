@@ -195,11 +195,11 @@ impl Default for KeyScratch {
 /// first and last eight bytes.
 fn memo_slot(key: &[u8]) -> usize {
     let n = key.len();
-    let word = |b: &[u8]| b.iter().fold(0u64, |w, &x| (w << 8) | u64::from(x));
+    let eight = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("eight bytes"));
     let (head, tail) = if n >= 8 {
-        (word(&key[..8]), word(&key[n - 8..]))
+        (eight(&key[..8]), eight(&key[n - 8..]))
     } else {
-        (word(key), 0)
+        (key.iter().fold(0u64, |w, &x| (w << 8) | u64::from(x)), 0)
     };
     let h = (head ^ tail.rotate_left(29) ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (h >> (64 - MEMO_SLOTS.trailing_zeros())) as usize

@@ -27,22 +27,18 @@ pub fn kv_pairs<T>(
     want: impl FnMut(usize, usize) -> Option<T>,
     f: impl FnMut(Pair, T),
 ) {
-    kv_pairs_where(hay, |_| true, want, f)
+    kv_pairs_at(hay, memchr::memchr2_iter(b'=', b':', hay), want, f)
 }
 
-/// Like [`kv_pairs`], only for separators at offsets `sep_at` accepts (in
-/// increasing order): a caller that knows where pairs cannot be skips
-/// them before any work is done.
-pub fn kv_pairs_where<T>(
+/// Like [`kv_pairs`], for the separators (`=`, `:`) at offsets `seps` only:
+/// a caller that knows where pairs can be passes just those.
+pub fn kv_pairs_at<T>(
     hay: &[u8],
-    mut sep_at: impl FnMut(usize) -> bool,
+    seps: impl Iterator<Item = usize>,
     mut want: impl FnMut(usize, usize) -> Option<T>,
     mut f: impl FnMut(Pair, T),
 ) {
-    for sep in memchr::memchr2_iter(b'=', b':', hay) {
-        if !sep_at(sep) {
-            continue;
-        }
+    for sep in seps {
         if let Some((pair, t)) = pair_at(hay, sep, &mut want) {
             f(pair, t);
         }

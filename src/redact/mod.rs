@@ -17,7 +17,7 @@ use crate::engine::Verdict;
 use crate::matcher::{ContentCache, Context, KeyScratch};
 use crate::record::decode::{escape_len, has_url_escape, json_unescape, source_span, url_decode};
 use crate::record::json::{self, Kind, Token};
-use crate::record::text::{kv_pairs_where, Pair};
+use crate::record::text::{kv_pairs_at, Pair};
 use crate::record::{detect, Format};
 use crate::rules::compile::CompiledRule;
 use crate::rules::Compiled;
@@ -253,7 +253,8 @@ impl Scan<'_> {
     /// decoded layers of it.
     fn text(&mut self, hay: &[u8], frame: Frame, from: usize, to: usize) {
         let allowed_from = self.s.allowed.len();
-        self.pairs(hay, frame, from, to, |_| true, |_, _| true, |_| true);
+        let seps = memchr::memchr2_iter(b'=', b':', &hay[from..to]).map(|i| from + i);
+        self.pairs(hay, frame, from, to, seps, |_, _| true, |_| true);
         self.content(hay, frame, from, to, allowed_from, |s, e| {
             Some((s, e, false))
         });
@@ -261,10 +262,10 @@ impl Scan<'_> {
         self.decoded_layers(hay, frame, from, to, false);
     }
 
-    /// Key rules over the pairs of `hay[from..to]` accepted by `keep`.
-    /// `sep_at(offset)` is asked first, for each `=` and `:` in increasing
-    /// order, and `key_at(start, end)` before the key is looked up: what
-    /// they refuse costs nothing more.
+    /// Key rules over the pairs of `hay[from..to]` accepted by `keep`,
+    /// looking only at the separators (`=`, `:`) at offsets `seps`.
+    /// `key_at(start, end)` is asked before the key is looked up: a key it
+    /// refuses costs no lookup.
     #[allow(clippy::too_many_arguments)]
     fn pairs(
         &mut self,
@@ -272,7 +273,7 @@ impl Scan<'_> {
         frame: Frame,
         from: usize,
         to: usize,
-        mut sep_at: impl FnMut(usize) -> bool,
+        seps: impl Iterator<Item = usize>,
         key_at: impl Fn(usize, usize) -> bool,
         keep: impl Fn(&Pair) -> bool,
     ) {
@@ -283,9 +284,9 @@ impl Scan<'_> {
         hits.clear();
         let keys = &self.engine.keys;
         let norm = &mut self.s.keys;
-        kv_pairs_where(
+        kv_pairs_at(
             &hay[from..to],
-            |sep| sep_at(from + sep),
+            seps.map(|sep| sep - from),
             |ks, ke| {
                 if !key_at(from + ks, from + ke) {
                     return None;
@@ -524,18 +525,15 @@ impl Scan<'_> {
             leaf(s, e)
                 .is_some_and(|t| t.kind == Kind::Str && s > t.start as usize && e < t.end as usize)
         };
-        // A pair inside one string has its separator inside it too; the
-        // separators come in order, so one pass over the tokens finds them.
-        let mut at = 0;
-        let sep_in_string = |sep: usize| {
-            while at + 1 < tokens.len() && tokens[at + 1].start as usize <= sep {
-                at += 1;
-            }
-            tokens.get(at).is_some_and(|t| {
-                t.kind == Kind::Str && sep > t.start as usize && sep + 1 < t.end as usize
-            })
-        };
-        self.pairs(hay, inner, from, to, sep_in_string, in_string, |p| {
+        // A pair inside one string has its separator inside it too.
+        let seps = tokens
+            .iter()
+            .filter(|t| t.kind == Kind::Str && t.end - t.start > 2)
+            .flat_map(|t| {
+                let (cs, ce) = (t.start as usize + 1, t.end as usize - 1);
+                memchr::memchr2_iter(b'=', b':', &hay[cs..ce]).map(move |i| cs + i)
+            });
+        self.pairs(hay, inner, from, to, seps, in_string, |p| {
             in_string(p.key.0, p.value.1)
         });
         // Matches crossing a quote were dropped above: scan each string on
