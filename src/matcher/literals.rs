@@ -1,16 +1,17 @@
 //! Every occurrence of a set of short literals, ASCII case-insensitively.
 //!
-//! Used twice on the hot path: to find the trigger literals of content
-//! patterns ([`super::ContentMatcher`]) and the last words of key names
-//! ([`super::KeyHint`]). Both want all occurrences, overlaps included, and
-//! both scan most bytes of most records, so the scan is a plain loop over an
-//! Aho-Corasick DFA with its position and state in registers. (The crate's
-//! own overlapping iterator keeps them in a state struct in memory and costs
-//! about three times as many instructions per byte.)
+//! The first pass over every record: [`super::ContentMatcher`] finds the
+//! trigger literals of content patterns and the words of key names
+//! ([`super::KeyHint`]) in one scan (the hint scans on its own only when
+//! there are no content rules). Every occurrence counts, overlaps
+//! included, and nearly every byte is scanned, so the scan is a plain loop
+//! over an Aho-Corasick DFA with its position and state in registers. (The
+//! crate's own overlapping iterator keeps them in a state struct in memory
+//! and costs about three times as many instructions per byte.)
 
 use std::ops::ControlFlow;
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 
@@ -33,9 +34,9 @@ impl Literals {
         Ok(Literals { dfa })
     }
 
-    /// Calls `f(start, end, id)` for every occurrence of a literal that lies in
-    /// `hay[from..to]`, in order of its end (and, for one end, in an
-    /// unspecified order); stops early when `f` breaks.
+    /// Calls `f(start, end, id)` for every occurrence of a literal that
+    /// lies in `hay[from..to]`, in order of its end (and, for one end, in
+    /// an unspecified order); stops early when `f` breaks.
     pub fn scan<B>(
         &self,
         hay: &[u8],
@@ -70,12 +71,7 @@ impl Literals {
 /// that entered it, or the state at the end and `hay.len()`. Kept apart from
 /// the callback so that the loop stays in registers.
 #[inline(never)]
-fn walk(
-    dfa: &DFA,
-    mut sid: aho_corasick::automaton::StateID,
-    hay: &[u8],
-    mut at: usize,
-) -> (aho_corasick::automaton::StateID, usize) {
+fn walk(dfa: &DFA, mut sid: StateID, hay: &[u8], mut at: usize) -> (StateID, usize) {
     while at < hay.len() {
         sid = dfa.next_state(Anchored::No, sid, hay[at]);
         if dfa.is_special(sid) {
