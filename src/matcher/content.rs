@@ -64,6 +64,16 @@ pub fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
 
+/// Parses a rule pattern with the syntax of [`syntax_config`].
+pub fn parse_pattern(pattern: &str) -> Result<Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(|e| e.to_string())
+}
+
 /// How far before its trigger a match may start, at most, for a literal
 /// inside a pattern to serve as its trigger.
 const MAX_LOOKBACK: usize = 256;
@@ -141,12 +151,7 @@ impl ContentMatcher {
         let mut union = Vec::new();
         let mut union_rules = Vec::new();
         for p in patterns {
-            let hir = regex_syntax::ParserBuilder::new()
-                .unicode(false)
-                .utf8(false)
-                .build()
-                .parse(&p.pattern)
-                .map_err(|e| e.to_string())?;
+            let hir = parse_pattern(&p.pattern)?;
             // Each alternative of a top-level alternation is planned on its
             // own: `npm_...|AIza...` has a good trigger per alternative.
             let alternatives = match hir.kind() {
@@ -640,12 +645,7 @@ mod tests {
     #[test]
     fn plans_pick_rare_literals() {
         let plan_of = |p: &str| {
-            let hir = regex_syntax::ParserBuilder::new()
-                .unicode(false)
-                .utf8(false)
-                .build()
-                .parse(p)
-                .unwrap();
+            let hir = parse_pattern(p).unwrap();
             plan(&hir, None).map(|p| (p.literals, p.lookback))
         };
         assert_eq!(

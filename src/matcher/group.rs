@@ -35,16 +35,10 @@ impl GroupFinder {
     /// Compiles `pattern` (with [`super::syntax_config`]) to find group
     /// `index`.
     pub fn new(pattern: &str, index: usize) -> Result<GroupFinder, String> {
+        let hir = super::parse_pattern(pattern)?;
         let full = Regex::builder()
             .configure(Regex::config().utf8_empty(false))
-            .syntax(super::syntax_config())
-            .build(pattern)
-            .map_err(|e| e.to_string())?;
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(pattern)
+            .build_from_hir(&hir)
             .map_err(|e| e.to_string())?;
         Ok(GroupFinder {
             index,

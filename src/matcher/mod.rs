@@ -10,6 +10,8 @@ mod keys;
 mod literals;
 pub mod validate;
 
-pub use content::{syntax_config, ContentCache, ContentMatcher, ContentPattern, Context};
+pub use content::{
+    parse_pattern, syntax_config, ContentCache, ContentMatcher, ContentPattern, Context,
+};
 pub use group::GroupFinder;
 pub use keys::{normalize_key, KeyHint, KeyMatcher, KeyScratch};

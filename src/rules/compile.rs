@@ -380,12 +380,8 @@ fn check_pattern(p: &str) -> Result<usize, String> {
             p.len()
         ));
     }
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(p)
-        .map_err(|e| format!("invalid pattern: {}", one_line(&e.to_string())))?;
+    let hir = crate::matcher::parse_pattern(p)
+        .map_err(|e| format!("invalid pattern: {}", one_line(&e)))?;
     if hir.properties().minimum_len().unwrap_or(0) == 0 {
         return Err(
             "pattern can match the empty string; make at least one character required".into(),
