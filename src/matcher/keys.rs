@@ -67,10 +67,14 @@ impl KeyMatcher {
     /// `last`. A key that matches contains the word, ASCII
     /// case-insensitively. It is the last word unless that is short or all
     /// digits: `address_line_1` is found by `line`, not by every `1` in a
-    /// log, and `born_on` by `born`.
-    pub fn hint_words(&self) -> Vec<(String, Vec<NameEnd>)> {
+    /// log, and `born_on` by `born`. Names of the rules in `skip` are left
+    /// out.
+    pub fn hint_words(&self, skip: &[u32]) -> Vec<(String, Vec<NameEnd>)> {
         let mut best: HashMap<&[u8], Vec<NameEnd>> = HashMap::new();
-        for name in self.names.keys() {
+        for (name, rule) in &self.names {
+            if skip.contains(rule) {
+                continue;
+            }
             let words: Vec<&[u8]> = name.split(|&b| b == b'_').collect();
             let strength = |w: &[u8]| match w.len() {
                 _ if w.iter().all(u8::is_ascii_digit) => 0,
@@ -211,9 +215,12 @@ fn memo_slot(key: &[u8]) -> usize {
 /// (see [`normalize_key`]) start after a non-alphanumeric byte or at a
 /// lowercase-to-uppercase step, so `span_id` does not hint at `pan` while
 /// `userEmail`, `user_email` and `EMAIL` hint at `email`. Every key the
-/// matcher accepts is hinted.
+/// matcher gives to a rule that is not *quiet* is hinted.
 #[derive(Debug, Clone)]
 pub struct KeyHint {
+    /// Rules whose keys are no reason to look at a record (`allow` rules:
+    /// they only exempt values from other rules).
+    quiet: Vec<u32>,
     /// The words looked for, one per name or more.
     words: Vec<String>,
     scan: Option<Literals>,
@@ -222,11 +229,17 @@ pub struct KeyHint {
 }
 
 impl KeyHint {
-    pub fn new(matcher: &KeyMatcher) -> KeyHint {
-        let (words, ends): (Vec<String>, Vec<_>) = matcher.hint_words().into_iter().unzip();
+    /// A hint for the keys of `matcher`, except those of the `quiet` rules.
+    pub fn new(matcher: &KeyMatcher, quiet: Vec<u32>) -> KeyHint {
+        let (words, ends): (Vec<String>, Vec<_>) = matcher.hint_words(&quiet).into_iter().unzip();
         let scan = (!words.is_empty())
             .then(|| Literals::new(&words).expect("key words are short literals"));
-        KeyHint { words, scan, ends }
+        KeyHint {
+            quiet,
+            words,
+            scan,
+            ends,
+        }
     }
 
     /// The words looked for, in the order [`KeyHint::confirm`] numbers
@@ -236,7 +249,8 @@ impl KeyHint {
         &self.words
     }
 
-    /// True when `hay` may hold a key that a key rule of `keys` matches.
+    /// True when `hay` may hold a key that `keys` gives to a rule that is
+    /// not quiet.
     ///
     /// A hit on a name's word is followed over the words that may come
     /// after it in the name, and each possible key end is confirmed with
@@ -295,7 +309,9 @@ impl KeyHint {
                     None => return false,
                 }
             }
-            if hay[at..end].eq_ignore_ascii_case(last) && key_ends_at(keys, hay, s, end, scratch) {
+            if hay[at..end].eq_ignore_ascii_case(last)
+                && key_ends_at(keys, hay, s, end, &self.quiet, scratch)
+            {
                 return true;
             }
         }
@@ -303,19 +319,21 @@ impl KeyHint {
     }
 }
 
-/// True when a key that holds the word at `s` and ends at `e` names a rule:
-/// see [`KeyHint::hinted`].
+/// True when a key that holds the word at `s` and ends at `e` names a rule
+/// that is not `quiet`: see [`KeyHint::hinted`].
 fn key_ends_at(
     keys: &KeyMatcher,
     hay: &[u8],
     s: usize,
     e: usize,
+    quiet: &[u32],
     scratch: &mut KeyScratch,
 ) -> bool {
+    let loud = |rule: Option<u32>| rule.is_some_and(|r| !quiet.contains(&r));
     let floor = e.saturating_sub(HINT_REACH).min(s);
     let after = |at: Option<usize>| at.map_or(floor, |i| floor + i + 1);
     let from = after(hay[floor..s].iter().rposition(|&b| is_delimiter(b)));
-    if keys.lookup(&hay[from..e], scratch).is_some() {
+    if loud(keys.lookup(&hay[from..e], scratch)) {
         return true;
     }
     // A quoted key may hold delimiters (`"first/name":`): its words start
@@ -328,7 +346,7 @@ fn key_ends_at(
             .iter()
             .rposition(|&b| matches!(b, b'"' | b'\'')),
     );
-    quote < from && keys.lookup(&hay[quote..e], scratch).is_some()
+    quote < from && loud(keys.lookup(&hay[quote..e], scratch))
 }
 
 /// A word of a key (as [`normalize_key`] splits it) can start at `s`.
@@ -455,7 +473,7 @@ mod tests {
     #[test]
     fn quoted_keys_with_delimiters_are_hinted() {
         let m = sample();
-        let hint = KeyHint::new(&m);
+        let hint = KeyHint::new(&m, Vec::new());
         let words = [
             "first", "name", "Email", "x", "api", "KEY", "user", "Line", "1", "born", "ON",
         ];
@@ -507,7 +525,7 @@ mod tests {
         }
         assert_eq!(m.lookup(b"userEmail", &mut s), Some(2));
         assert_eq!(m.lookup(b"X-Api-Key", &mut s), Some(3));
-        let hint = KeyHint::new(&m);
+        let hint = KeyHint::new(&m, Vec::new());
         for text in [
             "a firstName=x",
             "{\"user_email\":1}",

@@ -112,7 +112,12 @@ pub fn compile(loaded: Vec<LoadedRule>, opts: &LoadOptions) -> Result<Compiled, 
     if !errors.is_empty() {
         return Err(RuleErrors(errors));
     }
-    let key_hint = KeyHint::new(&keys);
+    // Keys of `allow` rules only exempt values from other rules: alone they
+    // are no reason to look into a record.
+    let quiet = (0..rules.len() as u32)
+        .filter(|&i| matches!(rules[i as usize].action, Action::Allow))
+        .collect();
+    let key_hint = KeyHint::new(&keys, quiet);
     let content = if patterns.is_empty() {
         None
     } else {
