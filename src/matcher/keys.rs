@@ -310,6 +310,7 @@ impl KeyHint {
                 }
             }
             if hay[at..end].eq_ignore_ascii_case(last)
+                && separator_follows(hay, end)
                 && key_ends_at(keys, hay, s, end, &self.quiet, scratch)
             {
                 return true;
@@ -317,6 +318,18 @@ impl KeyHint {
         }
         false
     }
+}
+
+/// True when the first `:` or `=` after `e` comes before any letter or
+/// digit. Every key the parsers look up is followed by its separator, past
+/// bytes that are no part of a word (a closing quote, spaces, `_`): a JSON
+/// key by `:`, a text or logfmt key by `:` or `=`. A word in a path or a
+/// sentence (`GET /api/v1/symptoms 200`) is no key.
+fn separator_follows(hay: &[u8], e: usize) -> bool {
+    hay[e..]
+        .iter()
+        .find(|&&b| b == b':' || b == b'=' || b.is_ascii_alphanumeric())
+        .is_some_and(|&b| !b.is_ascii_alphanumeric())
 }
 
 /// True when a key that holds the word at `s` and ends at `e` names a rule
@@ -530,8 +543,8 @@ mod tests {
             "a firstName=x",
             "{\"user_email\":1}",
             "EMAIL: x",
-            "x-api-key",
-            "email",
+            "x-api-key: 1",
+            "{\"email\"\n  :1}",
             "{\"patient first name\":1}",
             "a,first_name=1",
             "{\"first/name\":\"x\"}",
@@ -554,9 +567,17 @@ mod tests {
             "line 1 of 2",
             "address line 12",
             "born in 1990",
+            // Key words that no separator follows.
+            "x-api-key",
+            "email",
+            "GET /api/v1/email 200",
+            "email is x: 1",
+            "{\"a\":\"first name\"}",
         ] {
             assert!(!hint.hinted(&m, text.as_bytes(), &mut s), "{text}");
         }
+        let far = format!("{{\"email\"{}:1}}", " ".repeat(300));
+        assert!(hint.hinted(&m, far.as_bytes(), &mut s));
         for key in ["hostname", "email_verified", "name", ""] {
             assert_eq!(m.lookup(key.as_bytes(), &mut s), None, "{key}");
         }
