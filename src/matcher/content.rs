@@ -14,12 +14,14 @@
 use std::ops::ControlFlow;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
+use regex_automata::hybrid;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{self, Class, ClassBytes, ClassBytesRange, Hir, HirKind};
 
+use super::gate::Gate;
 use super::literals::Literals;
 
 /// Words that must (or must not) appear shortly before a match.
@@ -56,6 +58,9 @@ pub struct ContentPattern {
     /// The rule's context words and window, if it has any: a match can only
     /// count within `window` bytes after one of them.
     pub context: Option<(Vec<String>, usize)>,
+    /// A pattern every match the rule keeps contains (its validator's
+    /// [`shape`](super::validate::Validator::shape)), for the gate.
+    pub shape: Option<&'static str>,
 }
 
 /// Syntax shared by every rule pattern: bytes, ASCII classes unless the
@@ -92,8 +97,10 @@ pub struct ContentMatcher {
     wakes: Vec<Vec<u32>>,
     /// Literal id -> the extra word it is, if any.
     words: Vec<Option<u32>>,
-    /// The patterns without a trigger, searched together.
+    /// The patterns without a trigger, searched together...
     union: Option<Regex>,
+    /// ...where the gate, walked beside the trigger scan, saw a match.
+    gate: Option<Gate>,
     /// Union pattern id -> rule index.
     union_rules: Vec<u32>,
 }
@@ -114,6 +121,7 @@ struct Triggered {
 /// Per-thread search state for a [`ContentMatcher`].
 pub struct ContentCache {
     union: Option<meta::Cache>,
+    gate: Option<hybrid::dfa::Cache>,
     triggered: Vec<meta::Cache>,
     /// Per triggered pattern: every match starting before this offset has
     /// been reported already.
@@ -150,6 +158,7 @@ impl ContentMatcher {
         let mut wakes: Vec<Vec<u32>> = Vec::new();
         let mut union = Vec::new();
         let mut union_rules = Vec::new();
+        let mut gate = Vec::new();
         for p in patterns {
             let hir = parse_pattern(&p.pattern)?;
             // Each alternative of a top-level alternation is planned on its
@@ -160,6 +169,10 @@ impl ContentMatcher {
             };
             for alt in alternatives {
                 let Some(plan) = plan(&alt, p.context.as_ref()) else {
+                    gate.push(match p.shape {
+                        Some(shape) => parse_pattern(shape)?,
+                        None => alt.clone(),
+                    });
                     union.push(alt);
                     union_rules.push(p.rule);
                     continue;
@@ -200,10 +213,13 @@ impl ContentMatcher {
         } else {
             Some(Literals::new(&literals).map_err(|e| format!("trigger literals: {e}"))?)
         };
-        let union = if union.is_empty() {
-            None
+        let (union, gate) = if union.is_empty() {
+            (None, None)
         } else {
-            Some(build(&union, 64 << 20)?)
+            (
+                Some(build(&union, 64 << 20)?),
+                Some(Gate::new(&gate, 64 << 20)?),
+            )
         };
         Ok(ContentMatcher {
             triggered,
@@ -211,6 +227,7 @@ impl ContentMatcher {
             wakes,
             words: word_of,
             union,
+            gate,
             union_rules,
         })
     }
@@ -219,6 +236,7 @@ impl ContentMatcher {
     pub fn create_cache(&self) -> ContentCache {
         ContentCache {
             union: self.union.as_ref().map(|r| r.create_cache()),
+            gate: self.gate.as_ref().map(Gate::create_cache),
             triggered: self
                 .triggered
                 .iter()
@@ -247,7 +265,33 @@ impl ContentMatcher {
         mut words: Option<&mut Vec<(usize, usize, u32)>>,
         mut accept: impl FnMut(u32, usize, usize) -> bool,
     ) {
-        if let (Some(union), Some(c)) = (&self.union, cache.union.as_mut()) {
+        cache.cursor.fill(from);
+        // Overlapping hits come in order of their end; each pattern's
+        // cursor needs them in order of their start.
+        cache.hits.clear();
+        let hits = &mut cache.hits;
+        let mut hit = |start: usize, end: usize, literal: u32| {
+            if !self.wakes[literal as usize].is_empty() {
+                hits.push((start, literal));
+            }
+            if let (Some(out), Some(w)) = (words.as_deref_mut(), self.words[literal as usize]) {
+                out.push((start, end, w));
+            }
+        };
+        let union_may_match = match (&self.triggers, &self.gate, cache.gate.as_mut()) {
+            (Some(triggers), Some(gate), Some(gc)) => {
+                triggers.scan_gated(hay, from, to, gate, gc, hit)
+            }
+            (Some(triggers), _, _) => {
+                let _ = triggers.scan::<()>(hay, from, to, |s, e, l| {
+                    hit(s, e, l);
+                    ControlFlow::Continue(())
+                });
+                true
+            }
+            (None, _, _) => true,
+        };
+        if let (true, Some(union), Some(c)) = (union_may_match, &self.union, cache.union.as_mut()) {
             let mut at = from;
             while at < to {
                 let Some(m) = union.search_with(c, &Input::new(hay).range(at..to)) else {
@@ -261,23 +305,6 @@ impl ContentMatcher {
                 };
             }
         }
-        let Some(triggers) = &self.triggers else {
-            return;
-        };
-        cache.cursor.fill(from);
-        // Overlapping hits come in order of their end; each pattern's
-        // cursor needs them in order of their start.
-        cache.hits.clear();
-        let hits = &mut cache.hits;
-        let _ = triggers.scan::<()>(hay, from, to, |start, end, literal| {
-            if !self.wakes[literal as usize].is_empty() {
-                hits.push((start, literal));
-            }
-            if let (Some(out), Some(w)) = (words.as_deref_mut(), self.words[literal as usize]) {
-                out.push((start, end, w));
-            }
-            ControlFlow::Continue(())
-        });
         cache.hits.sort_unstable();
         for i in 0..cache.hits.len() {
             let (start, literal) = cache.hits[i];
@@ -488,12 +515,19 @@ fn fold_case(hir: &Hir) -> Hir {
 mod tests {
     use super::*;
     use crate::engine::LoadOptions;
+    use crate::matcher::validate::Validator;
 
     /// The built-in content patterns (keyword rules excepted), plus a few
     /// that exercise each kind of trigger and the union.
     fn patterns() -> Vec<ContentPattern> {
+        with_validators().into_iter().map(|(p, _)| p).collect()
+    }
+
+    /// [`patterns`] with their validators, and the validators' shapes
+    /// handed to the gate.
+    fn with_validators() -> Vec<(ContentPattern, Option<Validator>)> {
         let loaded = crate::rules::load(&LoadOptions::default()).expect("built-in rules load");
-        let mut out: Vec<ContentPattern> = loaded
+        loaded
             .iter()
             .filter_map(|r| {
                 let pattern = r.spec.pattern.as_ref()?.get_ref().clone();
@@ -501,23 +535,133 @@ mod tests {
                     let window = r.spec.context_window.as_ref().map_or(48, |w| *w.get_ref());
                     (w.get_ref().clone(), window)
                 });
-                Some((pattern, context))
+                let validator =
+                    r.spec.validator.as_ref().map(|v| {
+                        Validator::from_name(v.get_ref()).expect("built-in validators exist")
+                    });
+                Some((pattern, context, validator))
             })
             .chain([
-                (r"\bid=\d{3,}".to_string(), None),
-                (r"[a-z]{2,8}%[0-9A-F]{2}[a-z]+".to_string(), None),
-                (r"\d{4}".to_string(), Some((vec!["pin".to_string()], 8))),
-                (r"(?i)x{2,}y".to_string(), None),
+                (r"\bid=\d{3,}".to_string(), None, None),
+                (r"[a-z]{2,8}%[0-9A-F]{2}[a-z]+".to_string(), None, None),
+                (
+                    r"\d{4}".to_string(),
+                    Some((vec!["pin".to_string()], 8)),
+                    None,
+                ),
+                (r"(?i)x{2,}y".to_string(), None, None),
             ])
             .enumerate()
-            .map(|(i, (pattern, context))| ContentPattern {
-                rule: i as u32,
-                pattern,
-                context,
+            .map(|(i, (pattern, context, validator))| {
+                let p = ContentPattern {
+                    rule: i as u32,
+                    pattern,
+                    context,
+                    shape: None,
+                };
+                (p, validator)
+            })
+            .collect()
+    }
+
+    /// Each haystack with the sub-ranges a search may be given: whole, and
+    /// cut so that a range edge falls inside words and numbers.
+    fn ranges(hay: &[u8]) -> Vec<(usize, usize)> {
+        let n = hay.len();
+        let mut out = vec![(0, n)];
+        for cut in [1, 3, 7, 13] {
+            if cut < n {
+                out.push((cut, n));
+                out.push((0, n - cut));
+                out.push((cut / 2, n - cut / 2 - 1));
+            }
+        }
+        out
+    }
+
+    /// Without shapes the gate opens exactly where the union has a match,
+    /// at any range; and the walk beside it reports the same literal
+    /// occurrences as the literal scan alone.
+    #[test]
+    fn gate_opens_exactly_where_the_union_matches() {
+        let matcher = ContentMatcher::new(&patterns(), &[]).unwrap();
+        let (union, gate, triggers) = (
+            matcher.union.as_ref().unwrap(),
+            matcher.gate.as_ref().unwrap(),
+            matcher.triggers.as_ref().unwrap(),
+        );
+        let mut uc = union.create_cache();
+        let mut gc = gate.create_cache();
+        let (mut open, mut shut) = (0, 0);
+        for hay in haystacks() {
+            for (from, to) in ranges(&hay) {
+                let mut walked = Vec::new();
+                let maybe = triggers.scan_gated(&hay, from, to, gate, &mut gc, |s, e, id| {
+                    walked.push((s, e, id))
+                });
+                let found = union
+                    .search_with(&mut uc, &Input::new(&hay).range(from..to))
+                    .is_some();
+                assert_eq!(
+                    maybe,
+                    found,
+                    "{:?} {from}..{to}",
+                    String::from_utf8_lossy(&hay)
+                );
+                let mut alone = Vec::new();
+                let _ = triggers.scan::<()>(&hay, from, to, |s, e, id| {
+                    alone.push((s, e, id));
+                    ControlFlow::Continue(())
+                });
+                walked.sort_unstable();
+                alone.sort_unstable();
+                assert_eq!(walked, alone);
+                if found {
+                    open += 1;
+                } else {
+                    shut += 1;
+                }
+            }
+        }
+        assert!(open > 1000 && shut > 1000, "{open} open, {shut} shut");
+    }
+
+    /// With the validators' shapes in the gate, the search keeps exactly
+    /// the matches that the validators accept without them.
+    #[test]
+    fn shapes_keep_every_match_a_validator_accepts() {
+        let plain = with_validators();
+        let shaped: Vec<ContentPattern> = plain
+            .iter()
+            .map(|(p, v)| ContentPattern {
+                shape: v.and_then(Validator::shape),
+                ..p.clone()
             })
             .collect();
-        out.sort_by_key(|p| p.rule);
-        out
+        assert!(shaped.iter().any(|p| p.shape.is_some()));
+        let validators: Vec<Option<Validator>> = plain.iter().map(|(_, v)| *v).collect();
+        let plain: Vec<ContentPattern> = plain.into_iter().map(|(p, _)| p).collect();
+        let mut kept = 0;
+        let mut runs = [(&plain, Vec::new()), (&shaped, Vec::new())].map(|(patterns, out)| {
+            let m = ContentMatcher::new(patterns, &[]).unwrap();
+            let c = m.create_cache();
+            (m, c, out)
+        });
+        for hay in haystacks() {
+            for (m, cache, out) in runs.iter_mut() {
+                out.clear();
+                m.search(cache, &hay, 0, hay.len(), None, |r, s, e| {
+                    let ok = validators[r as usize].is_none_or(|v| v.check(&hay[s..e]));
+                    if ok {
+                        out.push((r, s, e));
+                    }
+                    ok
+                });
+            }
+            assert_eq!(runs[0].2, runs[1].2, "{:?}", String::from_utf8_lossy(&hay));
+            kept += runs[0].2.len();
+        }
+        assert!(kept > 1000, "{kept}");
     }
 
     fn haystacks() -> Vec<Vec<u8>> {
@@ -629,6 +773,7 @@ mod tests {
             rule: 0,
             pattern: r"(?:abc-def|c-d)[0-9]*".into(),
             context: None,
+            shape: None,
         }];
         let matcher = ContentMatcher::new(&patterns, &[]).unwrap();
         assert_eq!(matcher.split(), (1, 0));

@@ -14,6 +14,10 @@ use std::ops::ControlFlow;
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
+use regex_automata::hybrid::dfa::Cache as GateCache;
+use regex_automata::hybrid::LazyStateID;
+
+use super::gate::{Gate, Gated};
 
 /// A compiled literal set.
 #[derive(Debug, Clone)]
@@ -44,22 +48,89 @@ impl Literals {
         to: usize,
         mut f: impl FnMut(usize, usize, u32) -> ControlFlow<B>,
     ) -> ControlFlow<B> {
+        match self.dfa.start_state(Anchored::No) {
+            Ok(sid) => self.scan_from(sid, hay, from, to, &mut f),
+            Err(_) => ControlFlow::Continue(()),
+        }
+    }
+
+    /// [`Literals::scan`] with the literals' walk and `gate`'s walk in one
+    /// loop (see [`super::gate`]). Returns whether the gate's patterns may
+    /// match in `hay[from..to]`.
+    pub fn scan_gated(
+        &self,
+        hay: &[u8],
+        from: usize,
+        to: usize,
+        gate: &Gate,
+        cache: &mut GateCache,
+        mut f: impl FnMut(usize, usize, u32),
+    ) -> bool {
         let dfa = &self.dfa;
+        let mut f = |s, e, id| {
+            f(s, e, id);
+            ControlFlow::<()>::Continue(())
+        };
+        let mut g = gate.start(cache, hay, from, to);
         let Ok(mut sid) = dfa.start_state(Anchored::No) else {
-            return ControlFlow::Continue(());
+            return gate.finish(cache, g, hay, to);
         };
         let mut at = from;
         while at < to {
-            (sid, at) = walk(dfa, sid, &hay[..to], at);
+            let Gated::Open(gsid) = g else {
+                // The gate has its answer: the literals walk on alone.
+                let _ = self.scan_from(sid, hay, at, to, &mut f);
+                return g == Gated::Maybe;
+            };
+            let (next, prev);
+            (sid, prev, next, at) = walk_both(dfa, sid, gate, cache, gsid, &hay[..to], at);
+            if at == to {
+                g = Gated::Open(next);
+                break;
+            }
+            g = match next.is_tagged() {
+                true => gate.step(cache, prev, hay[at]),
+                false => Gated::Open(next),
+            };
+            at += 1;
+            let _ = self.report(sid, at, &mut f);
+        }
+        gate.finish(cache, g, hay, to)
+    }
+
+    /// The scan from state `sid` at `hay[at]`.
+    fn scan_from<B>(
+        &self,
+        mut sid: StateID,
+        hay: &[u8],
+        mut at: usize,
+        to: usize,
+        f: &mut impl FnMut(usize, usize, u32) -> ControlFlow<B>,
+    ) -> ControlFlow<B> {
+        while at < to {
+            (sid, at) = walk(&self.dfa, sid, &hay[..to], at);
             if at == to {
                 break;
             }
             at += 1;
-            if dfa.is_match(sid) {
-                for i in 0..dfa.match_len(sid) {
-                    let id = dfa.match_pattern(sid, i);
-                    f(at - dfa.pattern_len(id), at, id.as_u32())?;
-                }
+            self.report(sid, at, f)?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Reports the occurrences that end at `end`, where the walk entered
+    /// `sid`.
+    fn report<B>(
+        &self,
+        sid: StateID,
+        end: usize,
+        f: &mut impl FnMut(usize, usize, u32) -> ControlFlow<B>,
+    ) -> ControlFlow<B> {
+        let dfa = &self.dfa;
+        if dfa.is_match(sid) {
+            for i in 0..dfa.match_len(sid) {
+                let id = dfa.match_pattern(sid, i);
+                f(end - dfa.pattern_len(id), end, id.as_u32())?;
             }
         }
         ControlFlow::Continue(())
@@ -80,6 +151,36 @@ fn walk(dfa: &DFA, mut sid: StateID, hay: &[u8], mut at: usize) -> (StateID, usi
         at += 1;
     }
     (sid, at)
+}
+
+/// [`walk`] with the gate's lazy DFA stepped over the same bytes. Stops
+/// after the byte that brings the literals to a special state or the gate
+/// to a tagged one (a match, or a transition not yet computed); returns the
+/// literals' state, the gate's state before and after that byte, and the
+/// byte's position, or the states at the end and `hay.len()`. `gate_sid`
+/// must not be tagged.
+#[inline(never)]
+fn walk_both(
+    dfa: &DFA,
+    mut sid: StateID,
+    gate: &Gate,
+    cache: &GateCache,
+    mut gate_sid: LazyStateID,
+    hay: &[u8],
+    mut at: usize,
+) -> (StateID, LazyStateID, LazyStateID, usize) {
+    let mut prev = gate_sid;
+    while at < hay.len() {
+        let byte = hay[at];
+        prev = gate_sid;
+        sid = dfa.next_state(Anchored::No, sid, byte);
+        gate_sid = gate.next_untagged(cache, gate_sid, byte);
+        if dfa.is_special(sid) || gate_sid.is_tagged() {
+            break;
+        }
+        at += 1;
+    }
+    (sid, prev, gate_sid, at)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! `redact` (which decides what replaces them).
 
 mod content;
+mod gate;
 mod group;
 mod keys;
 mod literals;

@@ -76,6 +76,19 @@ impl Validator {
         })
     }
 
+    /// A pattern that every text this validator accepts contains, where one
+    /// is far rarer in logs than the rules' own patterns: the content gate
+    /// (which decides whether the union of content patterns is searched at
+    /// all) looks for it in place of the rule's pattern. An IPv6 address
+    /// holds `::` or six `group:` in a row; a time like `12:34:56`, which
+    /// the `ipv6` rule's pattern matches, holds neither.
+    pub fn shape(self) -> Option<&'static str> {
+        match self {
+            Validator::Ipv6 => Some("::|(?i:[0-9a-f]{1,4}:){6}"),
+            _ => None,
+        }
+    }
+
     /// True when `candidate` passes the check.
     pub fn check(self, candidate: &[u8]) -> bool {
         use Validator::*;
@@ -640,6 +653,68 @@ mod tests {
         assert!(!date_any(b"1990-02-30"));
         assert!(latlon(b"55.6761, 12.5683"));
         assert!(!latlon(b"95.1, 12.5"));
+    }
+
+    /// Every way of writing an IPv6 address that the validator accepts
+    /// holds the validator's shape: compressed anywhere, in full, with
+    /// leading zeros, with an IPv4 tail.
+    #[test]
+    fn every_accepted_ipv6_holds_the_shape() {
+        let shape = regex::bytes::Regex::new(Validator::Ipv6.shape().unwrap()).unwrap();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut checked = 0;
+        for _ in 0..5000 {
+            let mut groups = [0u16; 8];
+            for g in groups.iter_mut() {
+                // Small and zero groups often, so that `::` runs appear.
+                *g = match next() % 4 {
+                    0 => 0,
+                    1 => (next() % 16) as u16,
+                    _ => next() as u16,
+                };
+            }
+            let addr = std::net::Ipv6Addr::from(groups);
+            let hex: Vec<String> = groups.iter().map(|g| format!("{g:x}")).collect();
+            let v4 = format!(
+                "{}.{}.{}.{}",
+                next() % 256,
+                next() % 256,
+                next() % 256,
+                next() % 256
+            );
+            let cut = (next() % 6) as usize;
+            let mut forms = vec![
+                addr.to_string(),
+                addr.to_string().to_uppercase(),
+                hex.join(":"),
+                groups.map(|g| format!("{g:04x}")).join(":"),
+                format!("{}:{v4}", hex[..6].join(":")),
+                format!("{}::{v4}", hex[..cut].join(":")),
+                format!("{}::{}", hex[..cut].join(":"), hex[cut + 1..].join(":")),
+            ];
+            forms.push(format!("::{}", hex[(next() % 8) as usize]));
+            for form in forms {
+                if Validator::Ipv6.check(form.as_bytes()) {
+                    checked += 1;
+                    assert!(shape.is_match(form.as_bytes()), "{form}");
+                }
+            }
+        }
+        assert!(checked > 30_000, "{checked}");
+        for time in [
+            "12:34:56",
+            "2026-11-24T10:11:12.345Z",
+            "00:01:02.345",
+            "aa:bb:cc:dd:ee:ff",
+        ] {
+            assert!(!shape.is_match(time.as_bytes()), "{time}");
+        }
     }
 
     #[test]

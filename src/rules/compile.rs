@@ -84,6 +84,7 @@ pub fn compile(loaded: Vec<LoadedRule>, opts: &LoadOptions) -> Result<Compiled, 
                         rule: index,
                         pattern,
                         context,
+                        shape: rule.validator.and_then(Validator::shape),
                     });
                     pattern_owner.push(infos.len());
                 }
