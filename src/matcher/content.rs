@@ -218,7 +218,9 @@ impl ContentMatcher {
         } else {
             (
                 Some(build(&union, 64 << 20)?),
-                Some(Gate::new(&gate, 64 << 20)?),
+                // The gate's states are few (it only asks "any match?");
+                // input that would need more only costs it time.
+                Some(Gate::new(&gate, 8 << 20)?),
             )
         };
         Ok(ContentMatcher {

@@ -35,7 +35,7 @@ pub(super) enum Gated {
 
 impl Gate {
     /// Compiles the union's `patterns` with a lazy DFA cache of at most
-    /// `cache_bytes` per thread.
+    /// `cache_bytes` per thread (or the least the patterns need, if more).
     pub fn new(patterns: &[Hir], cache_bytes: usize) -> Result<Gate, String> {
         let nfa = thompson::Compiler::new()
             .configure(
@@ -50,7 +50,10 @@ impl Gate {
                 DFA::config()
                     .match_kind(MatchKind::All)
                     .specialize_start_states(false)
-                    .cache_capacity(cache_bytes),
+                    .cache_capacity(cache_bytes)
+                    // A rule set too large for that capacity gets the
+                    // smallest cache that works rather than an error.
+                    .skip_cache_capacity_check(true),
             )
             .build_from_nfa(nfa)
             .map_err(|e| e.to_string())?;
