@@ -3,11 +3,12 @@
 //! The first pass over every record: [`super::ContentMatcher`] finds the
 //! trigger literals of content patterns and the words of key names
 //! ([`super::KeyHint`]) in one scan (the hint scans on its own only when
-//! there are no content rules). Every occurrence counts, overlaps
-//! included, and nearly every byte is scanned, so the scan is a plain loop
-//! over an Aho-Corasick DFA with its position and state in registers. (The
-//! crate's own overlapping iterator keeps them in a state struct in memory
-//! and costs about three times as many instructions per byte.)
+//! there are no content rules), and the content gate ([`super::gate`])
+//! walks in the same loop. Every occurrence counts, overlaps included, and
+//! nearly every byte is scanned, so the scan is a plain loop over an
+//! Aho-Corasick DFA with its position and state in registers. (The crate's
+//! own overlapping iterator keeps them in a state struct in memory and
+//! costs about three times as many instructions per byte.)
 
 use std::ops::ControlFlow;
 
