@@ -242,7 +242,7 @@ impl KeyHint {
         }
     }
 
-    /// The words looked for, in the order [`KeyHint::confirm`] numbers
+    /// The words looked for, in the order the hint numbers
     /// them: a caller that scans records anyway can look for them in the
     /// same pass.
     pub fn words(&self) -> &[String] {
