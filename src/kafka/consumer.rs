@@ -3,7 +3,7 @@
 //!
 //! Data flow, one thread:
 //! `BaseConsumer::poll` -> [`OffsetTracker::begin`] -> `Scrubber` (per line of
-//! the value) -> [`Output`] (producer queue, or a buffered writer) ->
+//! the value) -> `Output` (producer queue, or a buffered writer) ->
 //! delivery report / flush -> [`OffsetTracker::done`] -> `store_offsets`
 //! -> librdkafka auto-commit (every second) and a synchronous commit on
 //! revoke and shutdown.
