@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::ControlFlow;
+use std::sync::OnceLock;
 
 use super::literals::Literals;
 
@@ -223,7 +224,9 @@ pub struct KeyHint {
     quiet: Vec<u32>,
     /// The words looked for, one per name or more.
     words: Vec<String>,
-    scan: Option<Literals>,
+    /// The words' automaton, built on first use: when content rules exist,
+    /// their scan finds the words and this one is never needed.
+    scan: OnceLock<Option<Literals>>,
     /// Per word: how its names end (`k` more words, the last one), by `k`.
     ends: Vec<Vec<NameEnd>>,
 }
@@ -232,12 +235,10 @@ impl KeyHint {
     /// A hint for the keys of `matcher`, except those of the `quiet` rules.
     pub fn new(matcher: &KeyMatcher, quiet: Vec<u32>) -> KeyHint {
         let (words, ends): (Vec<String>, Vec<_>) = matcher.hint_words(&quiet).into_iter().unzip();
-        let scan = (!words.is_empty())
-            .then(|| Literals::new(&words).expect("key words are short literals"));
         KeyHint {
             quiet,
             words,
-            scan,
+            scan: OnceLock::new(),
             ends,
         }
     }
@@ -260,7 +261,11 @@ impl KeyHint {
     /// quote, so the words of one of these texts end with the words of any
     /// key that ends there: every key the rules match is still found.
     pub fn hinted(&self, keys: &KeyMatcher, hay: &[u8], scratch: &mut KeyScratch) -> bool {
-        let Some(scan) = &self.scan else {
+        let scan = self.scan.get_or_init(|| {
+            (!self.words.is_empty())
+                .then(|| Literals::new(&self.words).expect("key words are short literals"))
+        });
+        let Some(scan) = scan else {
             return false;
         };
         scan.scan(hay, 0, hay.len(), |s, e, id| {
