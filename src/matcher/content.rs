@@ -132,11 +132,13 @@ pub struct ContentCache {
 
 /// One regex over parsed `patterns` (leftmost-first, byte-oriented, like
 /// [`syntax_config`]), with a lazy DFA cache of at most `cache_bytes` per
-/// thread.
-fn build(patterns: &[Hir], cache_bytes: usize) -> Result<Regex, String> {
+/// thread, and a literal prefilter if `prefilter` and the patterns have
+/// one.
+fn build(patterns: &[Hir], cache_bytes: usize, prefilter: bool) -> Result<Regex, String> {
     Regex::builder()
         .configure(
             meta::Config::new()
+                .auto_prefilter(prefilter)
                 .match_kind(MatchKind::LeftmostFirst)
                 .utf8_empty(false)
                 .nfa_size_limit(Some(64 << 20))
@@ -188,7 +190,13 @@ impl ContentMatcher {
                     }
                 }
                 triggered.push(Triggered {
-                    regex: build(std::slice::from_ref(&alt), 2 << 20)?,
+                    // A search anchored at its trigger has no use for a
+                    // prefilter; building one is most of its start-up.
+                    regex: build(
+                        std::slice::from_ref(&alt),
+                        2 << 20,
+                        plan.lookback > 0 || plan.reach > 0,
+                    )?,
                     rule: p.rule,
                     lookback: plan.lookback,
                     reach: plan.reach,
@@ -217,7 +225,7 @@ impl ContentMatcher {
             (None, None)
         } else {
             (
-                Some(build(&union, 64 << 20)?),
+                Some(build(&union, 64 << 20, true)?),
                 // The gate's states are few (it only asks "any match?");
                 // input that would need more only costs it time.
                 Some(Gate::new(&gate, 8 << 20)?),
