@@ -36,8 +36,15 @@ impl GroupFinder {
     /// `index`.
     pub fn new(pattern: &str, index: usize) -> Result<GroupFinder, String> {
         let hir = super::parse_pattern(pattern)?;
+        // Only anchored capture searches run on it (the fallback below):
+        // a prefilter or a full DFA would be start-up work for nothing.
         let full = Regex::builder()
-            .configure(Regex::config().utf8_empty(false))
+            .configure(
+                Regex::config()
+                    .utf8_empty(false)
+                    .auto_prefilter(false)
+                    .dfa(false),
+            )
             .build_from_hir(&hir)
             .map_err(|e| e.to_string())?;
         Ok(GroupFinder {
