@@ -169,12 +169,15 @@ impl ContentMatcher {
                 HirKind::Alternation(alts) => alts.clone(),
                 _ => vec![hir],
             };
+            // A shape stands for the whole rule: the gate needs it once,
+            // however many alternatives go to the union.
+            let mut shape = p.shape.map(parse_pattern).transpose()?;
             for alt in alternatives {
                 let Some(plan) = plan(&alt, p.context.as_ref()) else {
-                    gate.push(match p.shape {
-                        Some(shape) => parse_pattern(shape)?,
-                        None => alt.clone(),
-                    });
+                    match p.shape {
+                        Some(_) => gate.extend(shape.take()),
+                        None => gate.push(alt.clone()),
+                    }
                     union.push(alt);
                     union_rules.push(p.rule);
                     continue;
