@@ -133,6 +133,18 @@ impl Scrubber {
     /// result to `out`. Never fails: input that cannot be parsed is scrubbed
     /// by the stricter text path; a record over the size limit is replaced.
     pub fn scrub(&mut self, record: &[u8], out: &mut Vec<u8>) -> Verdict {
+        let verdict = self.scrub_changed(record, out);
+        if verdict == Verdict::Clean {
+            out.extend_from_slice(record);
+        }
+        verdict
+    }
+
+    /// [`Scrubber::scrub`] for callers that can pass a clean record on as
+    /// it is: `out` grows only when the verdict is [`Verdict::Redacted`].
+    /// The pipeline writes runs of clean records straight from its input
+    /// buffer, so most bytes are never copied.
+    pub fn scrub_changed(&mut self, record: &[u8], out: &mut Vec<u8>) -> Verdict {
         crate::redact::scrub_record(
             &self.engine.inner,
             &mut self.scratch,

@@ -15,8 +15,11 @@ pub struct Batch {
     pub seq: u64,
     /// Raw records, each ending in `\n` except perhaps the last of the input.
     pub input: Vec<u8>,
-    /// Scrubbed records.
-    pub output: Vec<u8>,
+    /// The records that changed, scrubbed, with their line terminators.
+    output: Vec<u8>,
+    /// The batch's output in order: runs of unchanged records, written
+    /// straight from `input`, and runs of changed ones from `output`.
+    parts: Vec<Part>,
     /// What the source wants done once the output is written (a checkpoint).
     pub ack: Option<Ack>,
     /// Counters for this batch (the source may add `oversize` itself).
@@ -31,7 +34,8 @@ impl Batch {
         Batch {
             seq: 0,
             input: Vec::with_capacity(bytes),
-            output: Vec::with_capacity(bytes + bytes / 4),
+            output: Vec::with_capacity(bytes / 4),
+            parts: Vec::new(),
             ack: None,
             counts: Counts::default(),
             started: None,
@@ -43,42 +47,144 @@ impl Batch {
         self.seq = seq;
         self.input.clear();
         self.output.clear();
+        self.parts.clear();
         self.ack = None;
         self.counts.clear();
         self.started = None;
     }
 
-    /// Scrubs every record of `input` into `output`, one output line per
-    /// input line unless a rule drops the record. Line terminators (`\n`,
-    /// `\r\n`) are kept as they were.
+    /// Scrubs every record of `input`: one output line per input line
+    /// unless a rule drops the record. Line terminators (`\n`, `\r\n`) are
+    /// kept as they were. [`Batch::output_parts`] gives the result.
     pub fn scrub(&mut self, scrubber: &mut Scrubber) {
         if self.started.is_none() {
             self.started = Some(Instant::now());
         }
         self.output.clear();
-        let mut rest = &self.input[..];
-        while !rest.is_empty() {
-            let (line, newline) = match memchr::memchr(b'\n', rest) {
-                Some(i) => (&rest[..i], true),
-                None => (rest, false),
+        self.parts.clear();
+        let input = &self.input[..];
+        let mut at = 0;
+        while at < input.len() {
+            let rest = &input[at..];
+            let (line, next) = match memchr::memchr(b'\n', rest) {
+                Some(i) => (&rest[..i], at + i + 1),
+                None => (rest, input.len()),
             };
-            rest = &rest[line.len() + usize::from(newline)..];
-            let (record, cr) = match line.last() {
-                Some(b'\r') => (&line[..line.len() - 1], true),
-                _ => (line, false),
+            let record = line.strip_suffix(b"\r").unwrap_or(line);
+            let start = self.output.len();
+            let part = match scrubber.scrub_changed(record, &mut self.output) {
+                Verdict::Dropped => None,
+                // The record and its line terminator, exactly as they came.
+                Verdict::Clean => Some(Part::Input(at, next)),
+                Verdict::Redacted => {
+                    self.output
+                        .extend_from_slice(&input[at + record.len()..next]);
+                    Some(Part::Output(start, self.output.len()))
+                }
             };
-            if scrubber.scrub(record, &mut self.output) == Verdict::Dropped {
-                continue;
+            if let Some(part) = part {
+                push_part(&mut self.parts, part);
             }
-            if cr {
-                self.output.push(b'\r');
-            }
-            if newline {
-                self.output.push(b'\n');
-            }
+            at = next;
         }
         scrubber.drain_counts_into(&mut self.counts);
         self.counts.bytes_in += self.input.len() as u64;
-        self.counts.bytes_out += self.output.len() as u64;
+        self.counts.bytes_out += self.output_parts().map(|p| p.len() as u64).sum::<u64>();
+    }
+
+    /// The scrubbed records, in order, as slices to be written one after
+    /// the other (each holds whole records).
+    pub fn output_parts(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.parts.iter().map(|p| match *p {
+            Part::Input(s, e) => &self.input[s..e],
+            Part::Output(s, e) => &self.output[s..e],
+        })
+    }
+}
+
+/// A run of output bytes: `input[start..end]` or `output[start..end]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Input(usize, usize),
+    Output(usize, usize),
+}
+
+/// Appends `part`, joining it to the last one when it continues it.
+fn push_part(parts: &mut Vec<Part>, part: Part) {
+    let (Part::Input(s, e) | Part::Output(s, e)) = part;
+    if s == e {
+        return;
+    }
+    match (parts.last_mut(), part) {
+        (Some(Part::Input(_, end)), Part::Input(s, e))
+        | (Some(Part::Output(_, end)), Part::Output(s, e))
+            if *end == s =>
+        {
+            *end = e;
+        }
+        _ => parts.push(part),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::engine::{Engine, LoadOptions};
+
+    #[test]
+    fn parts_spell_the_scrubbed_records_and_clean_runs_stay_in_the_input() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        let engine = Engine::load(&LoadOptions {
+            builtin: false,
+            paths: vec![dir.join("rules.toml")],
+            hmac_key: Some(std::fs::read(dir.join("hmac.key")).unwrap()),
+            ..LoadOptions::default()
+        })
+        .unwrap();
+        let mut input = std::fs::read(dir.join("formats.log")).unwrap();
+        input.extend_from_slice(
+            b"clean one\r\nBEGIN HEAP DUMP 0x1\nclean two\n\nmail jane@example.com\r\nlast clean",
+        );
+        let mut expected = Vec::new();
+        let mut scrubber = engine.scrubber();
+        for line in input.split_inclusive(|&b| b == b'\n') {
+            let body = line.strip_suffix(b"\n").unwrap_or(line);
+            let record = body.strip_suffix(b"\r").unwrap_or(body);
+            if scrubber.scrub(record, &mut expected) != Verdict::Dropped {
+                expected.extend_from_slice(&line[record.len()..]);
+            }
+        }
+        let mut batch = Batch::with_capacity(input.len());
+        batch.input = input;
+        batch.scrub(&mut engine.scrubber());
+        let written: Vec<u8> = batch.output_parts().flatten().copied().collect();
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&expected)
+        );
+        assert_eq!(batch.counts.bytes_out, expected.len() as u64);
+        // Neighbouring parts of one kind are joined, and clean records are
+        // never copied: only changed ones fill `output`.
+        for pair in batch.parts.windows(2) {
+            let continues = match (pair[0], pair[1]) {
+                (Part::Input(_, e), Part::Input(s, _))
+                | (Part::Output(_, e), Part::Output(s, _)) => e == s,
+                _ => false,
+            };
+            assert!(!continues, "{pair:?} should have been one part");
+        }
+        assert!(batch.parts.iter().any(|p| matches!(p, Part::Input(..))));
+        let changed: usize = batch
+            .parts
+            .iter()
+            .map(|p| match *p {
+                Part::Output(s, e) => e - s,
+                Part::Input(..) => 0,
+            })
+            .sum();
+        assert_eq!(batch.output.len(), changed);
+        assert!(changed > 0 && changed < expected.len());
     }
 }

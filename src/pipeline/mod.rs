@@ -17,7 +17,7 @@ mod batch;
 pub use batch::{Ack, Batch};
 
 use std::collections::BTreeMap;
-use std::io;
+use std::io::{self, IoSlice};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -39,6 +39,12 @@ pub trait Source: Send {
 pub trait Sink {
     /// Writes scrubbed bytes (whole records).
     fn write(&mut self, data: &[u8]) -> io::Result<()>;
+    /// Writes `parts` one after the other, as if they were one buffer; each
+    /// holds whole records. Sinks that can write them in one call (a
+    /// vectored write) override this.
+    fn write_parts(&mut self, parts: &mut [IoSlice<'_>]) -> io::Result<()> {
+        parts.iter().try_for_each(|p| self.write(p))
+    }
     /// Makes everything written so far durable or visible downstream.
     fn flush(&mut self) -> io::Result<()>;
 }
@@ -201,7 +207,8 @@ fn write_loop(
         pending.insert(batch.seq, batch);
         while let Some(mut batch) = pending.remove(&next) {
             next += 1;
-            sink.write(&batch.output).map_err(PipelineError::Sink)?;
+            let mut parts: Vec<IoSlice> = batch.output_parts().map(IoSlice::new).collect();
+            sink.write_parts(&mut parts).map_err(PipelineError::Sink)?;
             unflushed = true;
             // Flush when nothing else is ready (live streams see records at
             // once) and always before acknowledging.

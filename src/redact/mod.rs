@@ -31,7 +31,9 @@ pub const MAX_LAYERS: usize = 4;
 /// Per-thread scratch memory, reused for every record.
 #[derive(Default)]
 pub struct Scratch {
-    cache: Option<ContentCache>,
+    /// Boxed: it is taken out and put back for every record, and the regex
+    /// caches inside are kilobytes.
+    cache: Option<Box<ContentCache>>,
     edits: Vec<Edit>,
     merged: Vec<Edit>,
     /// Validated content matches over the whole record (top layer).
@@ -60,7 +62,8 @@ struct Layer {
     base: usize,
 }
 
-/// Scrubs one record into `out`.
+/// Scrubs one record. A redacted record is appended to `out`; a clean one
+/// is not copied (it stands as it is) and a dropped one leaves nothing.
 pub fn scrub_record(
     engine: &Compiled,
     scratch: &mut Scratch,
@@ -81,14 +84,14 @@ pub fn scrub_record(
     }
     let mut cache = match (scratch.cache.take(), &engine.content) {
         (Some(c), _) => Some(c),
-        (None, Some(m)) => Some(m.create_cache()),
+        (None, Some(m)) => Some(Box::new(m.create_cache())),
         (None, None) => None,
     };
     // A record with no candidate, no hinted key and no escapes is clean: it
-    // is copied without tokenizing.
+    // stands as it is, without tokenizing.
     scratch.candidates.clear();
     scratch.hint_hits.clear();
-    if let Some(c) = cache.as_mut() {
+    if let Some(c) = cache.as_deref_mut() {
         find_candidates(
             engine,
             c,
@@ -116,7 +119,6 @@ pub fn scrub_record(
     };
     if scratch.candidates.is_empty() && !escaped && !has_url_escape(record) && !hinted(scratch) {
         scratch.cache = cache;
-        out.extend_from_slice(record);
         return Verdict::Clean;
     }
     scratch.edits.clear();
@@ -125,7 +127,7 @@ pub fn scrub_record(
     let mut scan = Scan {
         engine,
         s: scratch,
-        cache: cache.as_mut(),
+        cache: cache.as_deref_mut(),
     };
     let frame = Frame {
         depth: 0,
@@ -145,7 +147,6 @@ pub fn scrub_record(
     }
     scratch.cache = cache;
     if scratch.edits.is_empty() {
-        out.extend_from_slice(record);
         return Verdict::Clean;
     }
     edit::merge(&mut scratch.edits, &mut scratch.merged);

@@ -1,6 +1,6 @@
 //! Where scrubbed records go: any byte stream (stdout, a file).
 
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 
 use crate::pipeline::Sink;
 
@@ -23,6 +23,19 @@ impl<W: Write> WriterSink<W> {
 impl<W: Write> Sink for WriterSink<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<()> {
         self.writer.write_all(data)
+    }
+
+    fn write_parts(&mut self, mut parts: &mut [IoSlice<'_>]) -> io::Result<()> {
+        IoSlice::advance_slices(&mut parts, 0);
+        while !parts.is_empty() {
+            match self.writer.write_vectored(parts) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut parts, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
