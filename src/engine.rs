@@ -106,6 +106,14 @@ impl Engine {
     }
 }
 
+/// A record whose first pass is done: see [`Scrubber::prepare_pair`].
+pub struct Prepared<'r> {
+    record: &'r [u8],
+    prescan: crate::redact::Prescan,
+    /// The rule set of the scrubber that made it.
+    rules: usize,
+}
+
 /// Applies an [`Engine`] to records; owns the scratch buffers so that the
 /// steady state allocates nothing per record.
 pub struct Scrubber {
@@ -150,6 +158,49 @@ impl Scrubber {
             &mut self.scratch,
             &mut self.counts,
             record,
+            None,
+            out,
+        )
+    }
+
+    /// Starts on two records at once: the first pass over every byte, which
+    /// is most of the work for a clean record, runs over both side by side
+    /// in much less than twice the time of one. Finish each with
+    /// [`Scrubber::scrub_prepared`]. `None` where this does not apply; then
+    /// scrub each record on its own.
+    pub fn prepare_pair<'r>(&mut self, a: &'r [u8], b: &'r [u8]) -> Option<[Prepared<'r>; 2]> {
+        let [pa, pb] = crate::redact::first_pass_pair(&self.engine.inner, &mut self.scratch, a, b)?;
+        let rules = self.rules_id();
+        Some([
+            Prepared {
+                record: a,
+                prescan: pa,
+                rules,
+            },
+            Prepared {
+                record: b,
+                prescan: pb,
+                rules,
+            },
+        ])
+    }
+
+    /// Which compiled rule set this scrubber applies.
+    fn rules_id(&self) -> usize {
+        Arc::as_ptr(&self.engine.inner) as usize
+    }
+
+    /// [`Scrubber::scrub_changed`] for a record of
+    /// [`Scrubber::prepare_pair`].
+    pub fn scrub_prepared(&mut self, prepared: Prepared<'_>, out: &mut Vec<u8>) -> Verdict {
+        // A first pass made with other rules means nothing to these.
+        let prescan = (prepared.rules == self.rules_id()).then_some(prepared.prescan);
+        crate::redact::scrub_record(
+            &self.engine.inner,
+            &mut self.scratch,
+            &mut self.counts,
+            prepared.record,
+            prescan,
             out,
         )
     }
@@ -212,6 +263,45 @@ mod tests {
     use super::*;
     use crate::matcher::KeyScratch;
     use crate::redact::Action;
+
+    /// A pair's first pass belongs to the rules that made it: a scrubber
+    /// with other rules scrubs the record as if nothing was prepared.
+    #[test]
+    fn prepared_records_follow_the_scrubber_that_finishes_them() {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        let builtin = Engine::load(&LoadOptions::default()).unwrap();
+        let golden = Engine::load(&LoadOptions {
+            builtin: false,
+            paths: vec![dir.join("rules.toml")],
+            hmac_key: Some(std::fs::read(dir.join("hmac.key")).unwrap()),
+            ..LoadOptions::default()
+        })
+        .unwrap();
+        let records: [&[u8]; 2] = [
+            br#"{"email":"jane@example.com","card":"4111 1111 1111 1111","ip":"203.0.113.9"}"#,
+            b"login jane@example.com from 203.0.113.9 Authorization: Bearer abc.def.ghi",
+        ];
+        for (made, finished) in [
+            (&builtin, &golden),
+            (&golden, &builtin),
+            (&builtin, &builtin),
+        ] {
+            let mut maker = made.scrubber();
+            let mut finisher = finished.scrubber();
+            let pair = maker.prepare_pair(records[0], records[1]).unwrap();
+            for (prepared, record) in pair.into_iter().zip(records) {
+                let mut out = Vec::new();
+                let verdict = finisher.scrub_prepared(prepared, &mut out);
+                if verdict == Verdict::Clean {
+                    out.extend_from_slice(record);
+                }
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    String::from_utf8_lossy(&finished.scrub_to_vec(record).0)
+                );
+            }
+        }
+    }
 
     /// Every key name of the built-in rules, in many spellings, in JSON,
     /// logfmt and text: wherever the parsers would find a key that the key

@@ -33,7 +33,27 @@ pub(super) enum Gated {
     Never,
 }
 
+impl Gated {
+    /// This verdict, held outside the walk that made it while the cache
+    /// went from `clears` clears (see [`Gate::clears`]) to its count now. A
+    /// clear drops every state of the lazy DFA, so an open walk cannot go
+    /// on: the answer becomes `Maybe`, and the union's own search decides.
+    pub(super) fn held(self, cache: &Cache, clears: usize) -> Gated {
+        match self {
+            Gated::Open(_) if cache.clear_count() != clears => Gated::Maybe,
+            g => g,
+        }
+    }
+}
+
 impl Gate {
+    /// How often `cache` was cleared so far, for [`Gated::held`]: one
+    /// cache serves two walks at once in
+    /// [`super::literals::Literals::scan_gated_pair`].
+    pub(super) fn clears(cache: &Cache) -> usize {
+        cache.clear_count()
+    }
+
     /// Compiles the union's `patterns` with a lazy DFA cache of at most
     /// `cache_bytes` per thread (or the least the patterns need, if more).
     pub fn new(patterns: &[Hir], cache_bytes: usize) -> Result<Gate, String> {
@@ -76,9 +96,26 @@ impl Gate {
         }
     }
 
+    /// Where a walk stands after `byte`, given its state before the byte
+    /// (`prev`) and what [`Gate::next_untagged`] answered (`next`): a
+    /// tagged answer (a match, a transition not yet computed, ...) is
+    /// worked out in full.
+    pub(super) fn resume(
+        &self,
+        cache: &mut Cache,
+        prev: LazyStateID,
+        next: LazyStateID,
+        byte: u8,
+    ) -> Gated {
+        match next.is_tagged() {
+            true => self.step(cache, prev, byte),
+            false => Gated::Open(next),
+        }
+    }
+
     /// The state after `byte`, from `prev`; for a walk that met a tagged
     /// state (a match, an unknown transition, ...).
-    pub(super) fn step(&self, cache: &mut Cache, prev: LazyStateID, byte: u8) -> Gated {
+    fn step(&self, cache: &mut Cache, prev: LazyStateID, byte: u8) -> Gated {
         match self.dfa.next_state(cache, prev, byte) {
             Ok(sid) => self.settle(sid),
             Err(_) => Gated::Maybe,

@@ -67,20 +67,123 @@ impl Literals {
         cache: &mut GateCache,
         mut f: impl FnMut(usize, usize, u32),
     ) -> bool {
-        let dfa = &self.dfa;
         let mut f = |s, e, id| {
             f(s, e, id);
             ControlFlow::<()>::Continue(())
         };
-        let mut g = gate.start(cache, hay, from, to);
-        let Ok(mut sid) = dfa.start_state(Anchored::No) else {
-            return gate.finish(cache, g, hay, to);
+        let g = gate.start(cache, hay, from, to);
+        match self.dfa.start_state(Anchored::No) {
+            Ok(sid) => self.scan_gated_from(sid, g, hay, from, to, gate, cache, &mut f),
+            Err(_) => gate.finish(cache, g, hay, to),
+        }
+    }
+
+    /// [`Literals::scan_gated`] over two whole haystacks at once. Each step
+    /// of the loop moves four automata (the literals' and the gate's, in
+    /// each haystack) that do not wait for each other, so the processor
+    /// overlaps their table lookups: a pair of records is scanned in much
+    /// less than the time of two. `fa` and `fb` get the occurrences in `a`
+    /// and `b`; returns the gate's verdict for each.
+    pub fn scan_gated_pair(
+        &self,
+        a: &[u8],
+        b: &[u8],
+        gate: &Gate,
+        cache: &mut GateCache,
+        mut fa: impl FnMut(usize, usize, u32),
+        mut fb: impl FnMut(usize, usize, u32),
+    ) -> (bool, bool) {
+        let dfa = &self.dfa;
+        // Both walks share the gate's cache. Whenever one of them steps
+        // with it, the other's state is `held` (a step may clear the cache).
+        let mut ga = gate.start(cache, a, 0, a.len());
+        let clears = Gate::clears(cache);
+        let mut gb = gate.start(cache, b, 0, b.len());
+        ga = ga.held(cache, clears);
+        let Ok(start) = dfa.start_state(Anchored::No) else {
+            let clears = Gate::clears(cache);
+            let maybe_a = gate.finish(cache, ga, a, a.len());
+            let maybe_b = gate.finish(cache, gb.held(cache, clears), b, b.len());
+            return (maybe_a, maybe_b);
         };
-        let mut at = from;
+        let (mut sa, mut sb) = (start, start);
+        let (mut at_a, mut at_b) = (0, 0);
+        let mut fa = |s, e, id| {
+            fa(s, e, id);
+            ControlFlow::<()>::Continue(())
+        };
+        let mut fb = |s, e, id| {
+            fb(s, e, id);
+            ControlFlow::<()>::Continue(())
+        };
+        // Side by side while both gates walk and both haystacks have bytes
+        // left; then each goes on alone.
+        while let (Gated::Open(x), Gated::Open(y)) = (ga, gb) {
+            let n = (a.len() - at_a).min(b.len() - at_b);
+            if n == 0 {
+                break;
+            }
+            let lanes = [
+                Lane {
+                    sid: sa,
+                    gate: x,
+                    hay: &a[at_a..at_a + n],
+                },
+                Lane {
+                    sid: sb,
+                    gate: y,
+                    hay: &b[at_b..at_b + n],
+                },
+            ];
+            let ([(na, pa, nga), (nb, pb, ngb)], k) = walk_pair(dfa, gate, cache, lanes);
+            (sa, sb) = (na, nb);
+            if k == n {
+                (ga, gb) = (Gated::Open(nga), Gated::Open(ngb));
+                (at_a, at_b) = (at_a + n, at_b + n);
+                continue;
+            }
+            // Byte `k` stopped one lane or both: settle each.
+            let clears = Gate::clears(cache);
+            ga = gate.resume(cache, pa, nga, a[at_a + k]);
+            gb = if Gate::clears(cache) == clears {
+                let g = gate.resume(cache, pb, ngb, b[at_b + k]);
+                ga = ga.held(cache, clears);
+                g
+            } else {
+                // `pb` and `ngb` went with the clear.
+                Gated::Maybe
+            };
+            (at_a, at_b) = (at_a + k + 1, at_b + k + 1);
+            let _ = self.report(sa, at_a, &mut fa);
+            let _ = self.report(sb, at_b, &mut fb);
+        }
+        let clears = Gate::clears(cache);
+        let maybe_a = self.scan_gated_from(sa, ga, a, at_a, a.len(), gate, cache, &mut fa);
+        gb = gb.held(cache, clears);
+        let maybe_b = self.scan_gated_from(sb, gb, b, at_b, b.len(), gate, cache, &mut fb);
+        (maybe_a, maybe_b)
+    }
+
+    /// The rest of a gated scan of `hay[..to]`: from literal state `sid`
+    /// and gate state `g` at `hay[at]` on. (The byte after `to`, if any,
+    /// decides the gate's last look-around.)
+    #[allow(clippy::too_many_arguments)]
+    fn scan_gated_from(
+        &self,
+        mut sid: StateID,
+        mut g: Gated,
+        hay: &[u8],
+        mut at: usize,
+        to: usize,
+        gate: &Gate,
+        cache: &mut GateCache,
+        f: &mut impl FnMut(usize, usize, u32) -> ControlFlow<()>,
+    ) -> bool {
+        let dfa = &self.dfa;
         while at < to {
             let Gated::Open(gsid) = g else {
                 // The gate has its answer: the literals walk on alone.
-                let _ = self.scan_from(sid, hay, at, to, &mut f);
+                let _ = self.scan_from(sid, hay, at, to, f);
                 return g == Gated::Maybe;
             };
             let (next, prev);
@@ -89,12 +192,9 @@ impl Literals {
                 g = Gated::Open(next);
                 break;
             }
-            g = match next.is_tagged() {
-                true => gate.step(cache, prev, hay[at]),
-                false => Gated::Open(next),
-            };
+            g = gate.resume(cache, prev, next, hay[at]);
             at += 1;
-            let _ = self.report(sid, at, &mut f);
+            let _ = self.report(sid, at, f);
         }
         gate.finish(cache, g, hay, to)
     }
@@ -182,6 +282,46 @@ fn walk_both(
         at += 1;
     }
     (sid, prev, gate_sid, at)
+}
+
+/// One haystack's side of [`walk_pair`]: the literals' state, the gate's
+/// (never tagged) state, and the bytes to walk.
+struct Lane<'h> {
+    sid: StateID,
+    gate: LazyStateID,
+    hay: &'h [u8],
+}
+
+/// [`walk_both`] over two lanes of equal length at once. Stops after the
+/// first byte position `k` where either lane's literals reach a special
+/// state or either gate a tagged one; returns per lane the literals' state
+/// and the gate's states before and after that byte, and `k` (or the
+/// states at the end and the lanes' length).
+#[inline(never)]
+fn walk_pair(
+    dfa: &DFA,
+    gate: &Gate,
+    cache: &GateCache,
+    [a, b]: [Lane<'_>; 2],
+) -> ([(StateID, LazyStateID, LazyStateID); 2], usize) {
+    let (mut sa, mut ga, mut sb, mut gb) = (a.sid, a.gate, b.sid, b.gate);
+    let (mut pa, mut pb) = (ga, gb);
+    let n = a.hay.len().min(b.hay.len());
+    let (ha, hb) = (&a.hay[..n], &b.hay[..n]);
+    let mut at = 0;
+    while at < n {
+        let (x, y) = (ha[at], hb[at]);
+        (pa, pb) = (ga, gb);
+        sa = dfa.next_state(Anchored::No, sa, x);
+        sb = dfa.next_state(Anchored::No, sb, y);
+        ga = gate.next_untagged(cache, ga, x);
+        gb = gate.next_untagged(cache, gb, y);
+        if dfa.is_special(sa) | dfa.is_special(sb) | ga.is_tagged() | gb.is_tagged() {
+            break;
+        }
+        at += 1;
+    }
+    ([(sa, pa, ga), (sb, pb, gb)], at)
 }
 
 #[cfg(test)]

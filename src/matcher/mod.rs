@@ -12,7 +12,8 @@ mod literals;
 pub mod validate;
 
 pub use content::{
-    parse_pattern, syntax_config, ContentCache, ContentMatcher, ContentPattern, Context,
+    parse_pattern, syntax_config, ContentCache, ContentMatcher, ContentPattern, Context, FirstPass,
+    PairLane,
 };
 pub use group::GroupFinder;
 pub use keys::{normalize_key, KeyHint, KeyMatcher, KeyScratch};

@@ -63,29 +63,31 @@ impl Batch {
         self.output.clear();
         self.parts.clear();
         let input = &self.input[..];
+        let (output, parts) = (&mut self.output, &mut self.parts);
         let mut at = 0;
         while at < input.len() {
-            let rest = &input[at..];
-            let (line, next) = match memchr::memchr(b'\n', rest) {
-                Some(i) => (&rest[..i], at + i + 1),
-                None => (rest, input.len()),
-            };
-            let record = line.strip_suffix(b"\r").unwrap_or(line);
-            let start = self.output.len();
-            let part = match scrubber.scrub_changed(record, &mut self.output) {
-                Verdict::Dropped => None,
-                // The record and its line terminator, exactly as they came.
-                Verdict::Clean => Some(Part::Input(at, next)),
-                Verdict::Redacted => {
-                    self.output
-                        .extend_from_slice(&input[at + record.len()..next]);
-                    Some(Part::Output(start, self.output.len()))
+            let a = Line::at(input, at);
+            // Records go in pairs where they can: their first passes run
+            // side by side.
+            let b = (a.next < input.len()).then(|| Line::at(input, a.next));
+            let pair = b.and_then(|b| scrubber.prepare_pair(a.record(input), b.record(input)));
+            match (pair, b) {
+                (Some([pa, pb]), Some(b)) => {
+                    let start = output.len();
+                    let verdict = scrubber.scrub_prepared(pa, output);
+                    place(input, output, parts, &a, start, verdict);
+                    let start = output.len();
+                    let verdict = scrubber.scrub_prepared(pb, output);
+                    place(input, output, parts, &b, start, verdict);
+                    at = b.next;
                 }
-            };
-            if let Some(part) = part {
-                push_part(&mut self.parts, part);
+                _ => {
+                    let start = output.len();
+                    let verdict = scrubber.scrub_changed(a.record(input), output);
+                    place(input, output, parts, &a, start, verdict);
+                    at = a.next;
+                }
             }
-            at = next;
         }
         scrubber.drain_counts_into(&mut self.counts);
         self.counts.bytes_in += self.input.len() as u64;
@@ -100,6 +102,56 @@ impl Batch {
             Part::Output(s, e) => &self.output[s..e],
         })
     }
+}
+
+/// One line of the input: `input[start..end]` is the record, and the line
+/// terminator (`\n`, `\r\n`, or none at the end) runs to `next`.
+#[derive(Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+    next: usize,
+}
+
+impl Line {
+    fn at(input: &[u8], start: usize) -> Line {
+        let next = memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |i| start + i + 1);
+        let mut end = next;
+        if input[start..end].ends_with(b"\n") {
+            end -= 1;
+        }
+        if input[start..end].ends_with(b"\r") {
+            end -= 1;
+        }
+        Line { start, end, next }
+    }
+
+    fn record<'i>(&self, input: &'i [u8]) -> &'i [u8] {
+        &input[self.start..self.end]
+    }
+}
+
+/// Adds a scrubbed line to the batch's output: a clean record and its line
+/// terminator stay in the input; a changed record (written to `output`
+/// from `start` on) gets its terminator after it; a dropped one leaves
+/// nothing.
+fn place(
+    input: &[u8],
+    output: &mut Vec<u8>,
+    parts: &mut Vec<Part>,
+    line: &Line,
+    start: usize,
+    verdict: Verdict,
+) {
+    let part = match verdict {
+        Verdict::Dropped => return,
+        Verdict::Clean => Part::Input(line.start, line.next),
+        Verdict::Redacted => {
+            output.extend_from_slice(&input[line.end..line.next]);
+            Part::Output(start, output.len())
+        }
+    };
+    push_part(parts, part);
 }
 
 /// A run of output bytes: `input[start..end]` or `output[start..end]`.

@@ -14,7 +14,7 @@ mod edit;
 pub use action::{Action, Subject, Template};
 
 use crate::engine::Verdict;
-use crate::matcher::{ContentCache, Context, KeyScratch};
+use crate::matcher::{ContentCache, Context, FirstPass, KeyScratch};
 use crate::record::decode::{escape_len, has_url_escape, json_unescape, source_span, url_decode};
 use crate::record::json::{self, Kind, Token};
 use crate::record::text::{kv_pairs_at, Pair};
@@ -50,6 +50,8 @@ pub struct Scratch {
     keys: KeyScratch,
     /// Where the key hint's words occur in the record: `(start, end, word)`.
     hint_hits: Vec<(usize, usize, u32)>,
+    /// Spent prescans, for [`first_pass_pair`] to fill again.
+    spare: Vec<Prescan>,
     rep: Vec<u8>,
     rep2: Vec<u8>,
 }
@@ -62,13 +64,58 @@ struct Layer {
     base: usize,
 }
 
+/// The first pass over a whole record, done ahead by [`first_pass_pair`]:
+/// its trigger hits and the key hint's words.
+pub struct Prescan {
+    pass: FirstPass,
+    words: Vec<(usize, usize, u32)>,
+}
+
+/// Runs the first pass of the content search over records `a` and `b` side
+/// by side (see [`crate::matcher::ContentMatcher::first_pass_pair`]).
+/// `None` where it does not apply: no content rules, or a record over the
+/// size limit (which is never searched).
+pub fn first_pass_pair(
+    engine: &Compiled,
+    scratch: &mut Scratch,
+    a: &[u8],
+    b: &[u8],
+) -> Option<[Prescan; 2]> {
+    let matcher = engine.content.as_ref()?;
+    if a.len().max(b.len()) > engine.max_line_bytes {
+        return None;
+    }
+    let cache = scratch
+        .cache
+        .get_or_insert_with(|| Box::new(matcher.create_cache()));
+    let mut spare = || {
+        let mut p = scratch.spare.pop().unwrap_or_else(|| Prescan {
+            pass: FirstPass::default(),
+            words: Vec::new(),
+        });
+        p.words.clear();
+        p
+    };
+    let (mut pa, mut pb) = (spare(), spare());
+    matcher.first_pass_pair(
+        cache,
+        [
+            (a, &mut pa.pass, &mut pa.words),
+            (b, &mut pb.pass, &mut pb.words),
+        ],
+    );
+    Some([pa, pb])
+}
+
 /// Scrubs one record. A redacted record is appended to `out`; a clean one
 /// is not copied (it stands as it is) and a dropped one leaves nothing.
+/// `prescan`, if given, must come from [`first_pass_pair`] over `record`.
 pub fn scrub_record(
     engine: &Compiled,
     scratch: &mut Scratch,
     counts: &mut Counts,
     record: &[u8],
+    prescan: Option<Prescan>,
     out: &mut Vec<u8>,
 ) -> Verdict {
     counts.records += 1;
@@ -92,15 +139,23 @@ pub fn scrub_record(
     scratch.candidates.clear();
     scratch.hint_hits.clear();
     if let Some(c) = cache.as_deref_mut() {
-        find_candidates(
+        let search = match prescan {
+            Some(mut p) => {
+                std::mem::swap(&mut scratch.hint_hits, &mut p.words);
+                Search::After(p)
+            }
+            None => Search::Whole(Some(&mut scratch.hint_hits)),
+        };
+        let done = find_candidates(
             engine,
             c,
             record,
             0,
             record.len(),
             &mut scratch.candidates,
-            Some(&mut scratch.hint_hits),
+            search,
         );
+        scratch.spare.extend(done);
     }
     let escaped = memchr::memchr(b'\\', record).is_some();
     if escaped {
@@ -347,7 +402,15 @@ impl Scan<'_> {
             let mut found = std::mem::take(&mut self.s.merged);
             found.clear();
             if let Some(cache) = self.cache.as_deref_mut() {
-                find_candidates(self.engine, cache, hay, from, to, &mut found, None);
+                find_candidates(
+                    self.engine,
+                    cache,
+                    hay,
+                    from,
+                    to,
+                    &mut found,
+                    Search::Whole(None),
+                );
             }
             found
         };
@@ -593,9 +656,18 @@ impl Scan<'_> {
     }
 }
 
+/// How [`find_candidates`] searches.
+enum Search<'w> {
+    /// The whole search; the key hint's words found on the way are
+    /// appended to the vector, if any.
+    Whole(Option<&'w mut Vec<(usize, usize, u32)>>),
+    /// The search after this first pass over the same range.
+    After(Prescan),
+}
+
 /// Content-rule candidates in `hay[from..to]` that pass their rule's
-/// validator and context checks, in order, appended to `found`. With
-/// `words`, the key hint's words found on the way are appended to it.
+/// validator and context checks, in order, appended to `found`. Hands a
+/// prescan back for reuse once it is spent.
 fn find_candidates(
     engine: &Compiled,
     cache: &mut ContentCache,
@@ -603,12 +675,10 @@ fn find_candidates(
     from: usize,
     to: usize,
     found: &mut Vec<Edit>,
-    words: Option<&mut Vec<(usize, usize, u32)>>,
-) {
-    let Some(matcher) = &engine.content else {
-        return;
-    };
-    matcher.search(cache, hay, from, to, words, |rule, start, end| {
+    search: Search<'_>,
+) -> Option<Prescan> {
+    let matcher = engine.content.as_ref()?;
+    let accept = |rule: u32, start: usize, end: usize| {
         let r = &engine.rules[rule as usize];
         let ok = engine.only.is_none_or(|o| o == rule)
             && r.validator.is_none_or(|v| v.check(&hay[start..end]))
@@ -636,7 +706,17 @@ fn find_candidates(
             });
         }
         true
-    });
+    };
+    match search {
+        Search::Whole(words) => {
+            matcher.search(cache, hay, from, to, words, accept);
+            None
+        }
+        Search::After(mut p) => {
+            matcher.search_after(cache, hay, from, to, &mut p.pass, accept);
+            Some(p)
+        }
+    }
 }
 
 /// True when `hay[at]` is inside a JSON escape (`\n`, `\"`, `\u00e9`) that

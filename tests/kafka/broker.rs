@@ -181,7 +181,7 @@ pub fn produce(addr: &str, topic: &str, ids: std::ops::Range<u64>, partitions: i
         send_retrying(&producer, rec);
     }
     producer
-        .flush(Duration::from_secs(60))
+        .flush(Duration::from_secs(300))
         .expect("test producer flush");
 }
 
@@ -196,7 +196,9 @@ fn test_producer(addr: &str) -> ThreadedProducer<DefaultProducerContext> {
         .set("linger.ms", "5")
         .set("batch.num.messages", "1")
         .set("acks", "all")
-        .set("message.timeout.ms", "60000")
+        // One record per batch is slow on a busy machine (100,000 records
+        // can take over a minute): wait as long as it takes.
+        .set("message.timeout.ms", "300000")
         .set("message.max.bytes", "10000000")
         .create()
         .expect("test producer")
@@ -229,7 +231,7 @@ pub fn produce_values(addr: &str, topic: &str, values: &[Vec<u8>]) {
         send_retrying(&producer, rec);
     }
     producer
-        .flush(Duration::from_secs(60))
+        .flush(Duration::from_secs(300))
         .expect("test producer flush");
 }
 
