@@ -66,10 +66,11 @@ impl KeyMatcher {
     /// One word of every name to look for, each with how the names it
     /// stands for end: `(k, last)`, `k` more words up to the last word
     /// `last`. A key that matches contains the word, ASCII
-    /// case-insensitively. It is the last word unless that is short or all
-    /// digits: `address_line_1` is found by `line`, not by every `1` in a
-    /// log, and `born_on` by `born`. Names of the rules in `skip` are left
-    /// out.
+    /// case-insensitively. It is the first word of three letters or more,
+    /// else the first that is not all digits: `address_line_1` is found by
+    /// `address`, not by every `1` in a log, and `born_on` by `born`. (The
+    /// last word instead, `line`, `id`, `level`, hits more often in logs.)
+    /// Names of the rules in `skip` are left out.
     pub fn hint_words(&self, skip: &[u32]) -> Vec<(String, Vec<NameEnd>)> {
         let mut best: HashMap<&[u8], Vec<NameEnd>> = HashMap::new();
         for (name, rule) in &self.names {

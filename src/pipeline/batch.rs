@@ -185,6 +185,45 @@ mod tests {
     use super::*;
     use crate::engine::{Engine, LoadOptions};
 
+    /// Records are scrubbed in pairs (their first passes side by side):
+    /// over the labelled corpus, every record comes out exactly as when it
+    /// is scrubbed on its own.
+    #[test]
+    fn paired_records_come_out_as_single_ones() {
+        let engine = Engine::load(&LoadOptions::default()).unwrap();
+        let corpus = include_str!("../../tests/corpus/labelled.jsonl");
+        let lines: Vec<String> = corpus
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["line"].as_str().unwrap().to_string()
+            })
+            .collect();
+        let mut single = engine.scrubber();
+        // Shifted by one line, each record meets two different partners.
+        for skip in [0, 1] {
+            let mut batch = Batch::with_capacity(corpus.len());
+            let mut expected = Vec::new();
+            for line in &lines[skip..] {
+                batch.input.extend_from_slice(line.as_bytes());
+                batch.input.push(b'\n');
+                if single.scrub(line.as_bytes(), &mut expected) != Verdict::Dropped {
+                    expected.push(b'\n');
+                }
+            }
+            batch.scrub(&mut engine.scrubber());
+            let written: Vec<u8> = batch.output_parts().flatten().copied().collect();
+            for (got, want) in written
+                .split(|&b| b == b'\n')
+                .zip(expected.split(|&b| b == b'\n'))
+            {
+                assert_eq!(String::from_utf8_lossy(got), String::from_utf8_lossy(want));
+            }
+            assert_eq!(written.len(), expected.len());
+        }
+        assert!(lines.len() > 1000);
+    }
+
     #[test]
     fn parts_spell_the_scrubbed_records_and_clean_runs_stay_in_the_input() {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
