@@ -333,7 +333,7 @@ impl ContentMatcher {
 
     /// [`ContentMatcher::first_pass`] over two whole records at once, which
     /// takes much less than twice the time of one (see
-    /// [`Literals::scan_gated_pair`]).
+    /// `Literals::scan_gated_pair`).
     pub fn first_pass_pair(
         &self,
         cache: &mut ContentCache,
