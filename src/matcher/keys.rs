@@ -5,7 +5,7 @@
 //! end with the rule name's words: `patient.firstName` matches `first_name`,
 //! but `hostname` does not match `name`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
@@ -70,22 +70,31 @@ impl KeyMatcher {
     /// else the first that is not all digits: `address_line_1` is found by
     /// `address`, not by every `1` in a log, and `born_on` by `born`. (The
     /// last word instead, `line`, `id`, `level`, hits more often in logs.)
-    /// Names of the rules in `skip` are left out.
+    /// A word that is a name of its own is looked for anyway, so a longer
+    /// name that holds it is found by it and adds no word to look for:
+    /// `push_token` by `token`. Names of the rules in `skip` are left out.
     pub fn hint_words(&self, skip: &[u32]) -> Vec<(String, Vec<NameEnd>)> {
+        let names: Vec<Vec<&[u8]>> = self
+            .names
+            .iter()
+            .filter(|(_, rule)| !skip.contains(rule))
+            .map(|(name, _)| name.split(|&b| b == b'_').collect())
+            .collect();
+        let strength = |w: &[u8]| match w.len() {
+            _ if w.iter().all(u8::is_ascii_digit) => 0,
+            1 | 2 => 1,
+            _ => 2,
+        };
+        let alone: HashSet<&[u8]> = names
+            .iter()
+            .filter(|words| words.len() == 1 && strength(words[0]) > 0)
+            .map(|words| words[0])
+            .collect();
         let mut best: HashMap<&[u8], Vec<NameEnd>> = HashMap::new();
-        for (name, rule) in &self.names {
-            if skip.contains(rule) {
-                continue;
-            }
-            let words: Vec<&[u8]> = name.split(|&b| b == b'_').collect();
-            let strength = |w: &[u8]| match w.len() {
-                _ if w.iter().all(u8::is_ascii_digit) => 0,
-                1 | 2 => 1,
-                _ => 2,
-            };
+        for words in &names {
             let h = (0..words.len())
-                .rev()
-                .max_by_key(|&i| strength(words[i]))
+                .find(|&i| alone.contains(words[i]))
+                .or_else(|| (0..words.len()).rev().max_by_key(|&i| strength(words[i])))
                 .expect("a name has a word");
             let last = words[words.len() - 1].into();
             best.entry(words[h])
