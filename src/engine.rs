@@ -258,6 +258,20 @@ impl EngineHandle {
     }
 }
 
+/// The engine of the golden tests: `tests/golden/rules.toml` alone, with
+/// its HMAC key.
+#[cfg(test)]
+pub(crate) fn golden_engine() -> Engine {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    Engine::load(&LoadOptions {
+        builtin: false,
+        paths: vec![dir.join("rules.toml")],
+        hmac_key: Some(std::fs::read(dir.join("hmac.key")).unwrap()),
+        ..LoadOptions::default()
+    })
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,15 +282,8 @@ mod tests {
     /// with other rules scrubs the record as if nothing was prepared.
     #[test]
     fn prepared_records_follow_the_scrubber_that_finishes_them() {
-        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
         let builtin = Engine::load(&LoadOptions::default()).unwrap();
-        let golden = Engine::load(&LoadOptions {
-            builtin: false,
-            paths: vec![dir.join("rules.toml")],
-            hmac_key: Some(std::fs::read(dir.join("hmac.key")).unwrap()),
-            ..LoadOptions::default()
-        })
-        .unwrap();
+        let golden = golden_engine();
         let records: [&[u8]; 2] = [
             br#"{"email":"jane@example.com","card":"4111 1111 1111 1111","ip":"203.0.113.9"}"#,
             b"login jane@example.com from 203.0.113.9 Authorization: Bearer abc.def.ghi",

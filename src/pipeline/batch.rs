@@ -183,7 +183,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::engine::{Engine, LoadOptions};
+    use crate::engine::{golden_engine, Engine, LoadOptions};
 
     /// Records are scrubbed in pairs (their first passes side by side):
     /// over the labelled corpus, every record comes out exactly as when it
@@ -226,14 +226,8 @@ mod tests {
 
     #[test]
     fn parts_spell_the_scrubbed_records_and_clean_runs_stay_in_the_input() {
+        let engine = golden_engine();
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-        let engine = Engine::load(&LoadOptions {
-            builtin: false,
-            paths: vec![dir.join("rules.toml")],
-            hmac_key: Some(std::fs::read(dir.join("hmac.key")).unwrap()),
-            ..LoadOptions::default()
-        })
-        .unwrap();
         let mut input = std::fs::read(dir.join("formats.log")).unwrap();
         input.extend_from_slice(
             b"clean one\r\nBEGIN HEAP DUMP 0x1\nclean two\n\nmail jane@example.com\r\nlast clean",
