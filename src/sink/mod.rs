@@ -26,6 +26,8 @@ impl<W: Write> Sink for WriterSink<W> {
     }
 
     fn write_parts(&mut self, mut parts: &mut [IoSlice<'_>]) -> io::Result<()> {
+        // Empty parts are dropped first: a write of nothing returns 0,
+        // which would read as a closed output.
         IoSlice::advance_slices(&mut parts, 0);
         while !parts.is_empty() {
             match self.writer.write_vectored(parts) {
