@@ -11,8 +11,6 @@
 //! ids) share one multi-pattern regex over the whole value. Both kinds of
 //! search report the same matches a search of each pattern alone would.
 
-use std::ops::ControlFlow;
-
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use regex_automata::hybrid;
 use regex_automata::meta::{self, Regex};
@@ -22,7 +20,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{self, Class, ClassBytes, ClassBytesRange, Hir, HirKind};
 
 use super::gate::Gate;
-use super::literals::Literals;
+use super::literals::{never_breaks, Literals};
 
 /// Words that must (or must not) appear shortly before a match.
 #[derive(Debug, Clone)]
@@ -320,11 +318,7 @@ impl ContentMatcher {
                 triggers.scan_gated(hay, from, to, gate, gc, hit)
             }
             (Some(triggers), _, _) => {
-                let mut hit = hit;
-                let _ = triggers.scan::<()>(hay, from, to, |s, e, l| {
-                    hit(s, e, l);
-                    ControlFlow::Continue(())
-                });
+                let _ = triggers.scan(hay, from, to, never_breaks(hit));
                 true
             }
             (None, _, _) => true,
@@ -611,6 +605,8 @@ fn fold_case(hir: &Hir) -> Hir {
 
 #[cfg(test)]
 mod tests {
+    use std::ops::ControlFlow;
+
     use super::*;
     use crate::engine::LoadOptions;
     use crate::matcher::validate::Validator;

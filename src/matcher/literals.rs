@@ -65,12 +65,9 @@ impl Literals {
         to: usize,
         gate: &Gate,
         cache: &mut GateCache,
-        mut f: impl FnMut(usize, usize, u32),
+        f: impl FnMut(usize, usize, u32),
     ) -> bool {
-        let mut f = |s, e, id| {
-            f(s, e, id);
-            ControlFlow::<()>::Continue(())
-        };
+        let mut f = never_breaks(f);
         let g = gate.start(cache, hay, from, to);
         match self.dfa.start_state(Anchored::No) {
             Ok(sid) => self.scan_gated_from(sid, g, hay, from, to, gate, cache, &mut f),
@@ -90,8 +87,8 @@ impl Literals {
         b: &[u8],
         gate: &Gate,
         cache: &mut GateCache,
-        mut fa: impl FnMut(usize, usize, u32),
-        mut fb: impl FnMut(usize, usize, u32),
+        fa: impl FnMut(usize, usize, u32),
+        fb: impl FnMut(usize, usize, u32),
     ) -> (bool, bool) {
         let dfa = &self.dfa;
         // Both walks share the gate's cache. Whenever one of them steps
@@ -108,14 +105,7 @@ impl Literals {
         };
         let (mut sa, mut sb) = (start, start);
         let (mut at_a, mut at_b) = (0, 0);
-        let mut fa = |s, e, id| {
-            fa(s, e, id);
-            ControlFlow::<()>::Continue(())
-        };
-        let mut fb = |s, e, id| {
-            fb(s, e, id);
-            ControlFlow::<()>::Continue(())
-        };
+        let (mut fa, mut fb) = (never_breaks(fa), never_breaks(fb));
         // Side by side while both gates walk and both haystacks have bytes
         // left; then each goes on alone.
         while let (Gated::Open(x), Gated::Open(y)) = (ga, gb) {
@@ -234,6 +224,16 @@ impl Literals {
                 f(end - dfa.pattern_len(id), end, id.as_u32())?;
             }
         }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `f` as a callback of [`Literals::scan`] that never stops the scan.
+pub(super) fn never_breaks(
+    mut f: impl FnMut(usize, usize, u32),
+) -> impl FnMut(usize, usize, u32) -> ControlFlow<()> {
+    move |s, e, id| {
+        f(s, e, id);
         ControlFlow::Continue(())
     }
 }

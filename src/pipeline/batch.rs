@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::engine::{Scrubber, Verdict};
+use crate::engine::{Prepared, Scrubber, Verdict};
 use crate::stats::Counts;
 
 /// Runs after the batch's output was written and flushed.
@@ -73,18 +73,12 @@ impl Batch {
             let pair = b.and_then(|b| scrubber.prepare_pair(a.record(input), b.record(input)));
             match (pair, b) {
                 (Some([pa, pb]), Some(b)) => {
-                    let start = output.len();
-                    let verdict = scrubber.scrub_prepared(pa, output);
-                    place(input, output, parts, &a, start, verdict);
-                    let start = output.len();
-                    let verdict = scrubber.scrub_prepared(pb, output);
-                    place(input, output, parts, &b, start, verdict);
+                    scrub_line(scrubber, input, output, parts, &a, Some(pa));
+                    scrub_line(scrubber, input, output, parts, &b, Some(pb));
                     at = b.next;
                 }
                 _ => {
-                    let start = output.len();
-                    let verdict = scrubber.scrub_changed(a.record(input), output);
-                    place(input, output, parts, &a, start, verdict);
+                    scrub_line(scrubber, input, output, parts, &a, None);
                     at = a.next;
                 }
             }
@@ -131,18 +125,23 @@ impl Line {
     }
 }
 
-/// Adds a scrubbed line to the batch's output: a clean record and its line
-/// terminator stay in the input; a changed record (written to `output`
-/// from `start` on) gets its terminator after it; a dropped one leaves
-/// nothing.
-fn place(
+/// Scrubs `line` (from its first pass, if `prepared`) and adds it to the
+/// batch's output: a clean record and its line terminator stay in the
+/// input; a changed record, written to `output`, gets its terminator after
+/// it; a dropped one leaves nothing.
+fn scrub_line(
+    scrubber: &mut Scrubber,
     input: &[u8],
     output: &mut Vec<u8>,
     parts: &mut Vec<Part>,
     line: &Line,
-    start: usize,
-    verdict: Verdict,
+    prepared: Option<Prepared<'_>>,
 ) {
+    let start = output.len();
+    let verdict = match prepared {
+        Some(p) => scrubber.scrub_prepared(p, output),
+        None => scrubber.scrub_changed(line.record(input), output),
+    };
     let part = match verdict {
         Verdict::Dropped => return,
         Verdict::Clean => Part::Input(line.start, line.next),
