@@ -106,7 +106,7 @@ impl Engine {
     }
 }
 
-/// A record whose first pass is done: see [`Scrubber::prepare_pair`].
+/// A record whose first pass is done: see [`Scrubber::prepare`].
 pub struct Prepared<'r> {
     record: &'r [u8],
     prescan: crate::redact::Prescan,
@@ -163,26 +163,27 @@ impl Scrubber {
         )
     }
 
-    /// Starts on two records at once: the first pass over every byte, which
-    /// is most of the work for a clean record, runs over both side by side
-    /// in much less than twice the time of one. Finish each with
+    /// Starts on `N` records at once: the first pass over every byte, which
+    /// is most of the work for a clean record, runs over two records side
+    /// by side, which the processor does faster than one after the other.
+    /// Finish each with
     /// [`Scrubber::scrub_prepared`]. `None` where this does not apply; then
     /// scrub each record on its own.
-    pub fn prepare_pair<'r>(&mut self, a: &'r [u8], b: &'r [u8]) -> Option<[Prepared<'r>; 2]> {
-        let [pa, pb] = crate::redact::first_pass_pair(&self.engine.inner, &mut self.scratch, a, b)?;
+    pub fn prepare<'r, const N: usize>(
+        &mut self,
+        records: [&'r [u8]; N],
+    ) -> Option<[Prepared<'r>; N]> {
+        let prescans = crate::redact::first_pass(&self.engine.inner, &mut self.scratch, records)?;
         let rules = self.rules_id();
-        Some([
+        let mut i = 0;
+        Some(prescans.map(|prescan| {
+            i += 1;
             Prepared {
-                record: a,
-                prescan: pa,
+                record: records[i - 1],
+                prescan,
                 rules,
-            },
-            Prepared {
-                record: b,
-                prescan: pb,
-                rules,
-            },
-        ])
+            }
+        }))
     }
 
     /// Which compiled rule set this scrubber applies.
@@ -191,7 +192,7 @@ impl Scrubber {
     }
 
     /// [`Scrubber::scrub_changed`] for a record of
-    /// [`Scrubber::prepare_pair`].
+    /// [`Scrubber::prepare`].
     pub fn scrub_prepared(&mut self, prepared: Prepared<'_>, out: &mut Vec<u8>) -> Verdict {
         // A first pass made with other rules means nothing to these.
         let prescan = (prepared.rules == self.rules_id()).then_some(prepared.prescan);
@@ -295,7 +296,7 @@ mod tests {
         ] {
             let mut maker = made.scrubber();
             let mut finisher = finished.scrubber();
-            let pair = maker.prepare_pair(records[0], records[1]).unwrap();
+            let pair = maker.prepare(records).unwrap();
             for (prepared, record) in pair.into_iter().zip(records) {
                 let mut out = Vec::new();
                 let verdict = finisher.scrub_prepared(prepared, &mut out);

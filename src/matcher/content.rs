@@ -137,13 +137,9 @@ pub struct FirstPass {
     union: bool,
 }
 
-/// One record of [`ContentMatcher::first_pass_pair`]: the record, where its
-/// first pass goes, and where its extra words go.
-pub type PairLane<'a> = (
-    &'a [u8],
-    &'a mut FirstPass,
-    &'a mut Vec<(usize, usize, u32)>,
-);
+/// Where [`ContentMatcher::first_pass_many`] puts one record's first pass
+/// and the extra words found in it.
+pub type PassOut<'a> = (&'a mut FirstPass, &'a mut Vec<(usize, usize, u32)>);
 
 /// One regex over parsed `patterns` (leftmost-first, byte-oriented, like
 /// [`syntax_config`]), with a lazy DFA cache of at most `cache_bytes` per
@@ -325,47 +321,60 @@ impl ContentMatcher {
         };
     }
 
-    /// [`ContentMatcher::first_pass`] over two whole records at once, which
-    /// takes much less than twice the time of one (see
-    /// `Literals::scan_gated_pair`).
-    pub fn first_pass_pair(
+    /// [`ContentMatcher::first_pass`] over whole records, two at a time
+    /// side by side (see `Literals::scan_gated_many`): record `hays[i]`
+    /// goes to `out[i]`.
+    pub fn first_pass_many<const N: usize>(
         &self,
         cache: &mut ContentCache,
-        [(a, pass_a, words_a), (b, pass_b, words_b)]: [PairLane<'_>; 2],
+        hays: [&[u8]; N],
+        mut out: [PassOut<'_>; N],
     ) {
         let (Some(triggers), Some(gate), Some(gc)) =
             (&self.triggers, &self.gate, cache.gate.as_mut())
         else {
-            self.first_pass(cache, a, 0, a.len(), pass_a, Some(words_a));
-            self.first_pass(cache, b, 0, b.len(), pass_b, Some(words_b));
+            for (hay, (pass, words)) in hays.into_iter().zip(out) {
+                self.first_pass(cache, hay, 0, hay.len(), pass, Some(words));
+            }
             return;
         };
-        pass_a.hits.clear();
-        pass_b.hits.clear();
-        (pass_a.union, pass_b.union) = triggers.scan_gated_pair(
-            a,
-            b,
-            gate,
-            gc,
-            self.on_hit(&mut pass_a.hits, Some(words_a)),
-            self.on_hit(&mut pass_b.hits, Some(words_b)),
-        );
+        for (pass, _) in out.iter_mut() {
+            pass.hits.clear();
+        }
+        let mut maybe = [false; N];
+        triggers.scan_gated_many(&hays, gate, gc, &mut maybe, |i, start, end, literal| {
+            let (pass, words) = &mut out[i];
+            self.note_hit(&mut pass.hits, Some(&mut **words), start, end, literal);
+        });
+        for ((pass, _), maybe) in out.iter_mut().zip(maybe) {
+            pass.union = maybe;
+        }
     }
 
-    /// Records a literal occurrence of the first pass: as a trigger if it
-    /// wakes patterns, as a word if it is one.
+    /// [`ContentMatcher::note_hit`] as a scan's callback.
     fn on_hit<'a>(
         &'a self,
         hits: &'a mut Vec<(usize, u32)>,
         mut words: Option<&'a mut Vec<(usize, usize, u32)>>,
     ) -> impl FnMut(usize, usize, u32) + 'a {
-        move |start, end, literal| {
-            if !self.wakes[literal as usize].is_empty() {
-                hits.push((start, literal));
-            }
-            if let (Some(out), Some(w)) = (words.as_deref_mut(), self.words[literal as usize]) {
-                out.push((start, end, w));
-            }
+        move |start, end, literal| self.note_hit(hits, words.as_deref_mut(), start, end, literal)
+    }
+
+    /// Records a literal occurrence of the first pass: as a trigger if it
+    /// wakes patterns, as a word if it is one.
+    fn note_hit(
+        &self,
+        hits: &mut Vec<(usize, u32)>,
+        words: Option<&mut Vec<(usize, usize, u32)>>,
+        start: usize,
+        end: usize,
+        literal: u32,
+    ) {
+        if !self.wakes[literal as usize].is_empty() {
+            hits.push((start, literal));
+        }
+        if let (Some(out), Some(w)) = (words, self.words[literal as usize]) {
+            out.push((start, end, w));
         }
     }
 
@@ -720,10 +729,12 @@ mod tests {
         assert!(open > 1000 && shut > 1000, "{open} open, {shut} shut");
     }
 
-    /// The first pass over a pair of records finds what a first pass over
-    /// each finds: the same trigger hits, words and gate verdict.
+    /// A group of records whose first passes run two side by side, each
+    /// lane going on with the next record where its last one ended: every
+    /// record gets what a first pass over it alone finds, the same trigger
+    /// hits, words and gate verdict.
     #[test]
-    fn paired_first_pass_equals_two_single_ones() {
+    fn first_pass_in_groups_equals_single_ones() {
         let words: Vec<String> = ["email", "name", "user", "pan", "token", "cycle"]
             .map(String::from)
             .to_vec();
@@ -735,31 +746,41 @@ mod tests {
             (pass.hits, words, pass.union)
         };
         let hays = haystacks();
+        let n = hays.len();
         let (mut hits, mut open) = (0, 0);
-        for (i, a) in hays.iter().enumerate() {
-            // The next record, one of another length, and the record itself.
-            for b in [
-                &hays[(i + 1) % hays.len()],
-                &hays[(i * 7 + 3) % hays.len()],
-                a,
-            ] {
-                let (mut pa, mut pb) = (FirstPass::default(), FirstPass::default());
-                let (mut wa, mut wb) = (Vec::new(), Vec::new());
-                matcher.first_pass_pair(&mut cache, [(a, &mut pa, &mut wa), (b, &mut pb, &mut wb)]);
-                hits += usize::from(!pb.hits.is_empty());
-                open += usize::from(pb.union);
-                assert_eq!((pa.hits, wa, pa.union), single(&mut cache, a));
-                assert_eq!((pb.hits, wb, pb.union), single(&mut cache, b));
+        for i in 0..n {
+            // Records of other lengths, an empty one, and the first again.
+            let group: [&[u8]; 5] = [
+                &hays[i],
+                &hays[(i + 1) % n],
+                b"",
+                &hays[(i * 7 + 3) % n],
+                &hays[i],
+            ];
+            let mut passes: [FirstPass; 5] = Default::default();
+            let mut words: [Vec<(usize, usize, u32)>; 5] = Default::default();
+            let mut each_words = words.iter_mut();
+            let out = passes.each_mut().map(|p| (p, each_words.next().unwrap()));
+            matcher.first_pass_many(&mut cache, group, out);
+            for ((pass, words), hay) in passes.into_iter().zip(words).zip(group) {
+                hits += usize::from(!pass.hits.is_empty());
+                open += usize::from(pass.union);
+                assert_eq!(
+                    (pass.hits, words, pass.union),
+                    single(&mut cache, hay),
+                    "{:?}",
+                    String::from_utf8_lossy(hay)
+                );
             }
         }
-        assert!(hits > 500 && open > 500, "{hits} with hits, {open} open");
+        assert!(hits > 1000 && open > 1000, "{hits} with hits, {open} open");
     }
 
-    /// A pair's two walks share the gate's cache: when a step of one
+    /// Two walks side by side share the gate's cache: when a step of one
     /// clears it, the other's state is gone, and its verdict must fall
     /// back to "maybe", never to a wrong "no".
     #[test]
-    fn paired_gate_survives_cache_clears() {
+    fn gates_side_by_side_survive_cache_clears() {
         let matcher = ContentMatcher::new(&patterns(), &[]).unwrap();
         let union: Vec<Hir> = patterns()
             .iter()
@@ -780,17 +801,16 @@ mod tests {
         let mut gc = gate.create_cache();
         let mut uc = matcher.union.as_ref().unwrap().create_cache();
         let hays = haystacks();
-        for (a, b) in hays.iter().zip(hays.iter().skip(1)) {
-            let (mut ha, mut hb) = (Vec::new(), Vec::new());
-            let (maybe_a, maybe_b) = triggers.scan_gated_pair(
-                a,
-                b,
-                &gate,
-                &mut gc,
-                |s, e, id| ha.push((s, e, id)),
-                |s, e, id| hb.push((s, e, id)),
-            );
-            for (hay, maybe, hits) in [(a, maybe_a, ha), (b, maybe_b, hb)] {
+        // All records in one group, then in groups of three.
+        let all = [&hays[..]].into_iter();
+        for group in all.chain(hays.windows(3)) {
+            let group: Vec<&[u8]> = group.iter().map(|h| &h[..]).collect();
+            let mut hits = vec![Vec::new(); group.len()];
+            let mut maybe = vec![false; group.len()];
+            triggers.scan_gated_many(&group, &gate, &mut gc, &mut maybe, |i, s, e, id| {
+                hits[i].push((s, e, id))
+            });
+            for ((hay, maybe), hits) in group.into_iter().zip(maybe).zip(hits) {
                 let found = matcher
                     .union
                     .as_ref()

@@ -49,7 +49,7 @@ impl Gated {
 impl Gate {
     /// How often `cache` was cleared so far, for [`Gated::held`]: one
     /// cache serves two walks at once in
-    /// [`super::literals::Literals::scan_gated_pair`].
+    /// [`super::literals::Literals::scan_gated_many`].
     pub(super) fn clears(cache: &Cache) -> usize {
         cache.clear_count()
     }

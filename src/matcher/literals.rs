@@ -75,83 +75,134 @@ impl Literals {
         }
     }
 
-    /// [`Literals::scan_gated`] over two whole haystacks at once. Each step
-    /// of the loop moves four automata (the literals' and the gate's, in
-    /// each haystack) that do not wait for each other, so the processor
-    /// overlaps their table lookups: a pair of records is scanned in much
-    /// less than the time of two. `fa` and `fb` get the occurrences in `a`
-    /// and `b`; returns the gate's verdict for each.
-    pub fn scan_gated_pair(
+    /// [`Literals::scan_gated`] over many whole haystacks, two at a time.
+    /// Each step of the loop moves four automata (the literals' and the
+    /// gate's, in each of two haystacks) that do not wait for each other,
+    /// so the processor overlaps their table lookups. When a haystack ends, its
+    /// lane goes on with the next one, so the lanes stay side by side
+    /// whatever the haystacks' lengths. `f(i, start, end, id)` gets the
+    /// occurrences in `hays[i]`, and `maybe[i]` the gate's verdict on it.
+    pub fn scan_gated_many(
         &self,
-        a: &[u8],
-        b: &[u8],
+        hays: &[&[u8]],
         gate: &Gate,
         cache: &mut GateCache,
-        fa: impl FnMut(usize, usize, u32),
-        fb: impl FnMut(usize, usize, u32),
-    ) -> (bool, bool) {
-        let dfa = &self.dfa;
-        // Both walks share the gate's cache. Whenever one of them steps
-        // with it, the other's state is `held` (a step may clear the cache).
-        let mut ga = gate.start(cache, a, 0, a.len());
-        let clears = Gate::clears(cache);
-        let mut gb = gate.start(cache, b, 0, b.len());
-        ga = ga.held(cache, clears);
-        let Ok(start) = dfa.start_state(Anchored::No) else {
-            let clears = Gate::clears(cache);
-            let maybe_a = gate.finish(cache, ga, a, a.len());
-            let maybe_b = gate.finish(cache, gb.held(cache, clears), b, b.len());
-            return (maybe_a, maybe_b);
+        maybe: &mut [bool],
+        mut f: impl FnMut(usize, usize, usize, u32),
+    ) {
+        let Ok(start) = self.dfa.start_state(Anchored::No) else {
+            for (i, hay) in hays.iter().enumerate() {
+                maybe[i] =
+                    self.scan_gated(hay, 0, hay.len(), gate, cache, |s, e, id| f(i, s, e, id));
+            }
+            return;
         };
-        let (mut sa, mut sb) = (start, start);
-        let (mut at_a, mut at_b) = (0, 0);
-        let (mut fa, mut fb) = (never_breaks(fa), never_breaks(fb));
-        // Side by side while both gates walk and both haystacks have bytes
-        // left; then each goes on alone.
-        while let (Gated::Open(x), Gated::Open(y)) = (ga, gb) {
-            let n = (a.len() - at_a).min(b.len() - at_b);
-            if n == 0 {
-                break;
+        let mut queue = 0..hays.len();
+        let mut lanes: [Option<Walk>; 2] = [None, None];
+        loop {
+            // A free lane takes the next haystack.
+            for lane in lanes.iter_mut().filter(|l| l.is_none()) {
+                let Some(i) = queue.next() else {
+                    break;
+                };
+                let g = gate.start(cache, hays[i], 0, hays[i].len());
+                *lane = Some(Walk {
+                    hay: i,
+                    sid: start,
+                    gate: g,
+                    epoch: Gate::clears(cache),
+                    at: 0,
+                });
             }
-            let lanes = [
-                Lane {
-                    sid: sa,
-                    gate: x,
-                    hay: &a[at_a..at_a + n],
-                },
-                Lane {
-                    sid: sb,
-                    gate: y,
-                    hay: &b[at_b..at_b + n],
-                },
-            ];
-            let ([(na, pa, nga), (nb, pb, ngb)], k) = walk_pair(dfa, gate, cache, lanes);
-            (sa, sb) = (na, nb);
-            if k == n {
-                (ga, gb) = (Gated::Open(nga), Gated::Open(ngb));
-                (at_a, at_b) = (at_a + n, at_b + n);
-                continue;
-            }
-            // Byte `k` stopped one lane or both: settle each.
-            let clears = Gate::clears(cache);
-            ga = gate.resume(cache, pa, nga, a[at_a + k]);
-            gb = if Gate::clears(cache) == clears {
-                let g = gate.resume(cache, pb, ngb, b[at_b + k]);
-                ga = ga.held(cache, clears);
-                g
-            } else {
-                // `pb` and `ngb` went with the clear.
-                Gated::Maybe
+            let side_by_side = |w: &Walk, cache: &GateCache| match w.gate(cache) {
+                Gated::Open(g) => (w.at < hays[w.hay].len()).then_some(g),
+                _ => None,
             };
-            (at_a, at_b) = (at_a + k + 1, at_b + k + 1);
-            let _ = self.report(sa, at_a, &mut fa);
-            let _ = self.report(sb, at_b, &mut fb);
+            // Side by side while both gates walk and both haystacks have
+            // bytes left...
+            if let [Some(a), Some(b)] = &mut lanes {
+                if let (Some(x), Some(y)) = (side_by_side(a, cache), side_by_side(b, cache)) {
+                    self.step_pair(hays, [a, b], [x, y], gate, cache, &mut f);
+                    continue;
+                }
+            }
+            // ...otherwise a lane finishes its haystack alone: one whose
+            // gate has its answer or whose haystack ended, or the last one.
+            let k = match &lanes {
+                [None, None] => return,
+                [Some(a), Some(_)] if side_by_side(a, cache).is_some() => 1,
+                [Some(_), _] => 0,
+                [None, Some(_)] => 1,
+            };
+            let Some(w) = lanes[k].take() else {
+                unreachable!("lane {k} was picked because it walks");
+            };
+            let hay = hays[w.hay];
+            maybe[w.hay] = self.scan_gated_from(
+                w.sid,
+                w.gate(cache),
+                hay,
+                w.at,
+                hay.len(),
+                gate,
+                cache,
+                &mut never_breaks(|s, e, id| f(w.hay, s, e, id)),
+            );
         }
-        let clears = Gate::clears(cache);
-        let maybe_a = self.scan_gated_from(sa, ga, a, at_a, a.len(), gate, cache, &mut fa);
-        gb = gb.held(cache, clears);
-        let maybe_b = self.scan_gated_from(sb, gb, b, at_b, b.len(), gate, cache, &mut fb);
-        (maybe_a, maybe_b)
+    }
+
+    /// One run of [`walk_pair`] over two walks, up to the end of the
+    /// shorter haystack or the first byte that stops either: that byte is
+    /// settled for both walks and their occurrences ending there reported.
+    fn step_pair(
+        &self,
+        hays: &[&[u8]],
+        [a, b]: [&mut Walk; 2],
+        [x, y]: [LazyStateID; 2],
+        gate: &Gate,
+        cache: &mut GateCache,
+        f: &mut impl FnMut(usize, usize, usize, u32),
+    ) {
+        let (ha, hb) = (hays[a.hay], hays[b.hay]);
+        let n = (ha.len() - a.at).min(hb.len() - b.at);
+        let lanes = [
+            Lane {
+                sid: a.sid,
+                gate: x,
+                hay: &ha[a.at..a.at + n],
+            },
+            Lane {
+                sid: b.sid,
+                gate: y,
+                hay: &hb[b.at..b.at + n],
+            },
+        ];
+        let ([(na, pa, nga), (nb, pb, ngb)], k) = walk_pair(&self.dfa, gate, cache, lanes);
+        (a.sid, b.sid) = (na, nb);
+        if k == n {
+            (a.gate, b.gate) = (Gated::Open(nga), Gated::Open(ngb));
+            (a.at, b.at) = (a.at + n, b.at + n);
+            return;
+        }
+        // Byte `k` stopped one lane or both: settle each. (If settling `a`
+        // clears the cache, `pb` and `ngb` go with it; if settling `b` does,
+        // `a`'s new state does, which its epoch tells.)
+        let epoch = Gate::clears(cache);
+        a.gate = gate.resume(cache, pa, nga, ha[a.at + k]);
+        a.epoch = Gate::clears(cache);
+        b.gate = match a.epoch == epoch {
+            true => gate.resume(cache, pb, ngb, hb[b.at + k]),
+            false => Gated::Maybe,
+        };
+        b.epoch = Gate::clears(cache);
+        (a.at, b.at) = (a.at + k + 1, b.at + k + 1);
+        for w in [a, b] {
+            let _ = self.report(
+                w.sid,
+                w.at,
+                &mut never_breaks(|s, e, id| f(w.hay, s, e, id)),
+            );
+        }
     }
 
     /// The rest of a gated scan of `hay[..to]`: from literal state `sid`
@@ -290,6 +341,25 @@ struct Lane<'h> {
     sid: StateID,
     gate: LazyStateID,
     hay: &'h [u8],
+}
+
+/// A haystack on its way through [`Literals::scan_gated_many`]: its index,
+/// the literals' and the gate's states, and the position of the next byte.
+struct Walk {
+    hay: usize,
+    sid: StateID,
+    gate: Gated,
+    /// How often the gate's cache had been cleared when `gate` was made.
+    /// The walks share the cache, and a step of one may clear it.
+    epoch: usize,
+    at: usize,
+}
+
+impl Walk {
+    /// The gate's state, as long as the cache still holds it.
+    fn gate(&self, cache: &GateCache) -> Gated {
+        self.gate.held(cache, self.epoch)
+    }
 }
 
 /// [`walk_both`] over two lanes of equal length at once. Stops after the

@@ -13,7 +13,7 @@ pub mod validate;
 
 pub use content::{
     parse_pattern, syntax_config, ContentCache, ContentMatcher, ContentPattern, Context, FirstPass,
-    PairLane,
+    PassOut,
 };
 pub use group::GroupFinder;
 pub use keys::{normalize_key, KeyHint, KeyMatcher, KeyScratch};

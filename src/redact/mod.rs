@@ -50,7 +50,7 @@ pub struct Scratch {
     keys: KeyScratch,
     /// Where the key hint's words occur in the record: `(start, end, word)`.
     hint_hits: Vec<(usize, usize, u32)>,
-    /// Spent prescans, for [`first_pass_pair`] to fill again.
+    /// Spent prescans, for [`first_pass`] to fill again.
     spare: Vec<Prescan>,
     rep: Vec<u8>,
     rep2: Vec<u8>,
@@ -64,52 +64,48 @@ struct Layer {
     base: usize,
 }
 
-/// The first pass over a whole record, done ahead by [`first_pass_pair`]:
-/// its trigger hits and the key hint's words.
+/// The first pass over a whole record, done ahead by [`first_pass`]: its
+/// trigger hits and the key hint's words.
 pub struct Prescan {
     pass: FirstPass,
     words: Vec<(usize, usize, u32)>,
 }
 
-/// Runs the first pass of the content search over records `a` and `b` side
-/// by side (see [`crate::matcher::ContentMatcher::first_pass_pair`]).
+/// Runs the first pass of the content search over `records`, two at a time
+/// side by side (see [`crate::matcher::ContentMatcher::first_pass_many`]).
 /// `None` where it does not apply: no content rules, or a record over the
 /// size limit (which is never searched).
-pub fn first_pass_pair(
+pub fn first_pass<const N: usize>(
     engine: &Compiled,
     scratch: &mut Scratch,
-    a: &[u8],
-    b: &[u8],
-) -> Option<[Prescan; 2]> {
+    records: [&[u8]; N],
+) -> Option<[Prescan; N]> {
     let matcher = engine.content.as_ref()?;
-    if a.len().max(b.len()) > engine.max_line_bytes {
+    if records.iter().any(|r| r.len() > engine.max_line_bytes) {
         return None;
     }
     let cache = scratch
         .cache
         .get_or_insert_with(|| Box::new(matcher.create_cache()));
-    let mut spare = || {
+    let mut prescans: [Prescan; N] = std::array::from_fn(|_| {
         let mut p = scratch.spare.pop().unwrap_or_else(|| Prescan {
             pass: FirstPass::default(),
             words: Vec::new(),
         });
         p.words.clear();
         p
-    };
-    let (mut pa, mut pb) = (spare(), spare());
-    matcher.first_pass_pair(
+    });
+    matcher.first_pass_many(
         cache,
-        [
-            (a, &mut pa.pass, &mut pa.words),
-            (b, &mut pb.pass, &mut pb.words),
-        ],
+        records,
+        prescans.each_mut().map(|p| (&mut p.pass, &mut p.words)),
     );
-    Some([pa, pb])
+    Some(prescans)
 }
 
 /// Scrubs one record. A redacted record is appended to `out`; a clean one
 /// is not copied (it stands as it is) and a dropped one leaves nothing.
-/// `prescan`, if given, must come from [`first_pass_pair`] over `record`.
+/// `prescan`, if given, must come from [`first_pass`] over `record`.
 pub fn scrub_record(
     engine: &Compiled,
     scratch: &mut Scratch,
