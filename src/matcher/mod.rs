@@ -15,5 +15,5 @@ pub use content::{
     parse_pattern, syntax_config, ContentCache, ContentMatcher, ContentPattern, Context, FirstPass,
     PassOut,
 };
-pub use group::GroupFinder;
+pub use group::{GroupCache, GroupFinder};
 pub use keys::{normalize_key, KeyHint, KeyMatcher, KeyScratch};

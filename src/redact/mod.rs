@@ -14,7 +14,7 @@ mod edit;
 pub use action::{Action, Subject, Template};
 
 use crate::engine::Verdict;
-use crate::matcher::{ContentCache, Context, FirstPass, KeyScratch};
+use crate::matcher::{ContentCache, Context, FirstPass, GroupCache, KeyScratch};
 use crate::record::decode::{escape_len, has_url_escape, json_unescape, source_span, url_decode};
 use crate::record::json::{self, Kind, Token};
 use crate::record::text::{kv_pairs_at, Pair};
@@ -38,6 +38,8 @@ pub struct Scratch {
     merged: Vec<Edit>,
     /// Validated content matches over the whole record (top layer).
     candidates: Vec<Edit>,
+    /// Per rule with a capture group: its finder's cache, once used.
+    groups: Vec<Option<GroupCache>>,
     /// Decoded text and offset map per layer (index 0 unused).
     layers: Vec<Layer>,
     /// Token lists per layer, for JSON documents found at that layer.
@@ -148,7 +150,7 @@ pub fn scrub_record(
             record,
             0,
             record.len(),
-            &mut scratch.candidates,
+            (&mut scratch.candidates, &mut scratch.groups),
             search,
         );
         scratch.spare.extend(done);
@@ -404,7 +406,7 @@ impl Scan<'_> {
                     hay,
                     from,
                     to,
-                    &mut found,
+                    (&mut found, &mut self.s.groups),
                     Search::Whole(None),
                 );
             }
@@ -662,18 +664,22 @@ enum Search<'w> {
 }
 
 /// Content-rule candidates in `hay[from..to]` that pass their rule's
-/// validator and context checks, in order, appended to `found`. Hands a
-/// prescan back for reuse once it is spent.
+/// validator and context checks, in order, appended to `found` (rules with
+/// a capture group find it with their cache in `groups`). Hands a prescan
+/// back for reuse once it is spent.
 fn find_candidates(
     engine: &Compiled,
     cache: &mut ContentCache,
     hay: &[u8],
     from: usize,
     to: usize,
-    found: &mut Vec<Edit>,
+    (found, groups): (&mut Vec<Edit>, &mut Vec<Option<GroupCache>>),
     search: Search<'_>,
 ) -> Option<Prescan> {
     let matcher = engine.content.as_ref()?;
+    if groups.len() < engine.rules.len() {
+        groups.resize_with(engine.rules.len(), || None);
+    }
     let accept = |rule: u32, start: usize, end: usize| {
         let r = &engine.rules[rule as usize];
         let ok = engine.only.is_none_or(|o| o == rule)
@@ -688,7 +694,13 @@ fn find_candidates(
         let (s, e) = r
             .group
             .as_ref()
-            .and_then(|g| g.span(&hay[..to], start, end))
+            .and_then(|g| {
+                let cache = &mut groups[rule as usize];
+                if cache.is_none() {
+                    *cache = g.create_cache();
+                }
+                g.span(cache.as_mut(), &hay[..to], start, end)
+            })
             .unwrap_or((start, end));
         if s < e {
             found.push(Edit {
