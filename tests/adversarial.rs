@@ -345,6 +345,37 @@ fn a_value_right_after_an_escape_keeps_the_escape() {
     }
 }
 
+/// A value that ends where a JSON escape starts (`abc` of `abc\"def`) can
+/// be matched in the raw string with the escape's backslash at its end,
+/// by a pattern that stops at the quote. Redacting that span would keep the
+/// quote and drop its backslash, ending the string early. The redaction
+/// takes the whole escape instead, and the output stays JSON.
+#[test]
+fn a_value_right_before_an_escape_takes_the_escape_whole() {
+    for (input, want) in [
+        (
+            r#"{"m":"password=abc\"def"}"#,
+            r#"{"m":"password=[REDACTED:credential]def"}"#,
+        ),
+        (
+            r#"{"m":"x {\"bsn\":msg840005866\"level"}"#,
+            r#"{"m":"x {\"bsn\":[REDACTED:national_id]level"}"#,
+        ),
+        (
+            r#"{"ts": "2025izen\"z {\"bsn\":msg840005866\"level, \"verifi}}"}"#,
+            r#"{"ts": "2025izen\"z {\"bsn\":[REDACTED:national_id]level, \"verifi}}"}"#,
+        ),
+    ] {
+        let out = scrub(input.as_bytes());
+        assert!(
+            serde_json::from_slice::<serde_json::Value>(&out).is_ok(),
+            "invalid JSON out of {input}: {}",
+            show(&out)
+        );
+        assert_eq!(show(&out), want);
+    }
+}
+
 #[test]
 fn json_inside_json_inside_json_is_scrubbed_and_stays_valid() {
     let inner = r#"{"email":"jane.doe@example.com","n":1}"#;

@@ -181,6 +181,7 @@ pub fn scrub_record(
         engine,
         s: scratch,
         cache: cache.as_deref_mut(),
+        record,
     };
     let frame = Frame {
         depth: 0,
@@ -252,6 +253,8 @@ struct Scan<'a> {
     engine: &'a Compiled,
     s: &'a mut Scratch,
     cache: Option<&'a mut ContentCache>,
+    /// The record as it came, which every edit's span is mapped back to.
+    record: &'a [u8],
 }
 
 impl Scan<'_> {
@@ -277,7 +280,18 @@ impl Scan<'_> {
     /// Records an edit for `span` of `hay`, in layer `frame.depth`.
     fn push(&mut self, hay: &[u8], frame: Frame, rule: u32, span: (usize, usize), how: How) {
         let (start, end) = span;
-        let (rs, re) = self.to_raw(frame.depth, start, end);
+        let (mut rs, mut re) = self.to_raw(frame.depth, start, end);
+        if frame.escape > 0 && how == How::Replace {
+            // Inside a JSON string, a span that cuts one of the record's
+            // escapes in two (`abc\` of `abc\"def`) would leave half of it
+            // behind and break the string: it takes the whole escape.
+            if let Some((s, _)) = escape_around(self.record, rs) {
+                rs = s;
+            }
+            if let Some((_, e)) = escape_around(self.record, re) {
+                re = e;
+            }
+        }
         let quote = how == How::Quote;
         let value_start = self.s.values.len();
         let value = if quote && matches!(hay.get(start), Some(b'"')) && end - start >= 2 {
@@ -731,9 +745,16 @@ fn find_candidates(
 /// starts before it and that the decoded layer undoes. A backslash that
 /// starts no valid escape (`C:\jane`) is plain text: matches after it stay.
 fn inside_escape(hay: &[u8], at: usize) -> bool {
-    (at.saturating_sub(5)..at).any(|i| {
+    escape_around(hay, at).is_some()
+}
+
+/// The JSON escape of `hay` that `at` falls strictly inside, as `(start,
+/// end)`: `at` is past its backslash and before its end.
+fn escape_around(hay: &[u8], at: usize) -> Option<(usize, usize)> {
+    (at.saturating_sub(5)..at).find_map(|i| {
         let backslashes_before = hay[..i].iter().rev().take_while(|&&b| b == b'\\').count();
-        backslashes_before % 2 == 0 && escape_len(hay, i).is_some_and(|n| at < i + n)
+        let n = escape_len(hay, i).filter(|&n| at < i + n)?;
+        (backslashes_before % 2 == 0).then_some((i, i + n))
     })
 }
 
