@@ -1,6 +1,8 @@
 //! Criterion benchmarks: one record through the engine with the built-in
-//! rules, by kind of record, and the whole pipeline over an in-memory mixed
-//! corpus. `cargo bench` runs them; `scripts/bench.sh` measures the binary.
+//! rules, by kind of record, the whole pipeline over an in-memory mixed
+//! corpus, and that corpus's records one by one against records whose
+//! first passes run side by side (`first_pass/*`). `cargo bench` runs
+//! them; `scripts/bench.sh` measures the binary.
 //! `floor/table_walk` measures the machine: one dependent table lookup per
 //! byte, the inner loop of every DFA, which no automaton pass can beat;
 //! `floor/table_walk_x2` walks two halves in one loop, as the literal scan
@@ -81,6 +83,54 @@ fn end_to_end(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same records scrubbed one by one, and with their first passes run
+/// two side by side: in pairs, and in groups of 16 as the pipeline does
+/// (a lane whose record ends goes on with the next one).
+fn first_pass(c: &mut Criterion) {
+    let engine = engine();
+    let corpus = mixed_corpus();
+    let lines: Vec<&[u8]> = corpus.split(|&b| b == b'\n').collect();
+    let mut scrubber = engine.scrubber();
+    let mut out = Vec::with_capacity(4096);
+    let mut group = c.benchmark_group("first_pass");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(corpus.len() as u64));
+    group.bench_function("one_by_one", |b| {
+        b.iter(|| {
+            for record in &lines {
+                out.clear();
+                scrubber.scrub_changed(record, &mut out);
+            }
+        })
+    });
+    group.bench_function("pairs", |b| {
+        b.iter(|| {
+            for pair in lines.chunks_exact(2) {
+                let prepared = scrubber
+                    .prepare([pair[0], pair[1]])
+                    .expect("no record too long");
+                for p in prepared {
+                    out.clear();
+                    scrubber.scrub_prepared(p, &mut out);
+                }
+            }
+        })
+    });
+    group.bench_function("groups_of_16", |b| {
+        b.iter(|| {
+            for records in lines.chunks_exact(16) {
+                let records: [&[u8]; 16] = records.try_into().expect("16 records");
+                let prepared = scrubber.prepare(records).expect("no record too long");
+                for p in prepared {
+                    out.clear();
+                    scrubber.scrub_prepared(p, &mut out);
+                }
+            }
+        })
+    });
+    group.finish();
+}
+
 fn floor(c: &mut Criterion) {
     let corpus = mixed_corpus();
     // A 64-state machine whose next state depends on the byte and on the
@@ -120,5 +170,5 @@ fn floor(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, records, end_to_end, floor);
+criterion_group!(benches, records, end_to_end, first_pass, floor);
 criterion_main!(benches);

@@ -114,23 +114,16 @@ impl Literals {
                     at: 0,
                 });
             }
-            let side_by_side = |w: &Walk, cache: &GateCache| match w.gate(cache) {
-                Gated::Open(g) => (w.at < hays[w.hay].len()).then_some(g),
-                _ => None,
-            };
             // Side by side while both gates walk and both haystacks have
             // bytes left...
             if let [Some(a), Some(b)] = &mut lanes {
-                if let (Some(x), Some(y)) = (side_by_side(a, cache), side_by_side(b, cache)) {
-                    self.step_pair(hays, [a, b], [x, y], gate, cache, &mut f);
-                    continue;
-                }
+                self.walk_side_by_side(hays, [a, b], gate, cache, &mut f);
             }
-            // ...otherwise a lane finishes its haystack alone: one whose
-            // gate has its answer or whose haystack ended, or the last one.
+            // ...then a lane finishes its haystack alone: one whose gate
+            // has its answer or whose haystack ended, or the last one.
             let k = match &lanes {
                 [None, None] => return,
-                [Some(a), Some(_)] if side_by_side(a, cache).is_some() => 1,
+                [Some(a), Some(_)] if a.open(hays, cache).is_some() => 1,
                 [Some(_), _] => 0,
                 [None, Some(_)] => 1,
             };
@@ -151,57 +144,59 @@ impl Literals {
         }
     }
 
-    /// One run of [`walk_pair`] over two walks, up to the end of the
-    /// shorter haystack or the first byte that stops either: that byte is
-    /// settled for both walks and their occurrences ending there reported.
-    fn step_pair(
+    /// Runs [`walk_pair`] over two walks for as long as both can go on: up
+    /// to the end of the shorter haystack, or until a gate has its answer.
+    /// Each byte that stops a walk is settled for both walks, and their
+    /// occurrences ending there reported.
+    fn walk_side_by_side(
         &self,
         hays: &[&[u8]],
         [a, b]: [&mut Walk; 2],
-        [x, y]: [LazyStateID; 2],
         gate: &Gate,
         cache: &mut GateCache,
         f: &mut impl FnMut(usize, usize, usize, u32),
     ) {
         let (ha, hb) = (hays[a.hay], hays[b.hay]);
-        let n = (ha.len() - a.at).min(hb.len() - b.at);
-        let lanes = [
-            Lane {
-                sid: a.sid,
-                gate: x,
-                hay: &ha[a.at..a.at + n],
-            },
-            Lane {
-                sid: b.sid,
-                gate: y,
-                hay: &hb[b.at..b.at + n],
-            },
-        ];
-        let ([(na, pa, nga), (nb, pb, ngb)], k) = walk_pair(&self.dfa, gate, cache, lanes);
-        (a.sid, b.sid) = (na, nb);
-        if k == n {
-            (a.gate, b.gate) = (Gated::Open(nga), Gated::Open(ngb));
-            (a.at, b.at) = (a.at + n, b.at + n);
-            return;
-        }
-        // Byte `k` stopped one lane or both: settle each. (If settling `a`
-        // clears the cache, `pb` and `ngb` go with it; if settling `b` does,
-        // `a`'s new state does, which its epoch tells.)
-        let epoch = Gate::clears(cache);
-        a.gate = gate.resume(cache, pa, nga, ha[a.at + k]);
-        a.epoch = Gate::clears(cache);
-        b.gate = match a.epoch == epoch {
-            true => gate.resume(cache, pb, ngb, hb[b.at + k]),
-            false => Gated::Maybe,
-        };
-        b.epoch = Gate::clears(cache);
-        (a.at, b.at) = (a.at + k + 1, b.at + k + 1);
-        for w in [a, b] {
-            let _ = self.report(
-                w.sid,
-                w.at,
-                &mut never_breaks(|s, e, id| f(w.hay, s, e, id)),
-            );
+        while let (Some(x), Some(y)) = (a.open(hays, cache), b.open(hays, cache)) {
+            let n = (ha.len() - a.at).min(hb.len() - b.at);
+            let lanes = [
+                Lane {
+                    sid: a.sid,
+                    gate: x,
+                    hay: &ha[a.at..a.at + n],
+                },
+                Lane {
+                    sid: b.sid,
+                    gate: y,
+                    hay: &hb[b.at..b.at + n],
+                },
+            ];
+            let ([(na, pa, nga), (nb, pb, ngb)], k) = walk_pair(&self.dfa, gate, cache, lanes);
+            (a.sid, b.sid) = (na, nb);
+            if k == n {
+                (a.gate, b.gate) = (Gated::Open(nga), Gated::Open(ngb));
+                (a.at, b.at) = (a.at + n, b.at + n);
+                return;
+            }
+            // Byte `k` stopped one lane or both: settle each. (If settling
+            // `a` clears the cache, `pb` and `ngb` go with it; if settling
+            // `b` does, `a`'s new state does, which its epoch tells.)
+            let epoch = Gate::clears(cache);
+            a.gate = gate.resume(cache, pa, nga, ha[a.at + k]);
+            a.epoch = Gate::clears(cache);
+            b.gate = match a.epoch == epoch {
+                true => gate.resume(cache, pb, ngb, hb[b.at + k]),
+                false => Gated::Maybe,
+            };
+            b.epoch = Gate::clears(cache);
+            (a.at, b.at) = (a.at + k + 1, b.at + k + 1);
+            for w in [&*a, &*b] {
+                let _ = self.report(
+                    w.sid,
+                    w.at,
+                    &mut never_breaks(|s, e, id| f(w.hay, s, e, id)),
+                );
+            }
         }
     }
 
@@ -359,6 +354,15 @@ impl Walk {
     /// The gate's state, as long as the cache still holds it.
     fn gate(&self, cache: &GateCache) -> Gated {
         self.gate.held(cache, self.epoch)
+    }
+
+    /// The gate's state if the walk can go on side by side: the gate has
+    /// no answer yet and the haystack has bytes left.
+    fn open(&self, hays: &[&[u8]], cache: &GateCache) -> Option<LazyStateID> {
+        match self.gate(cache) {
+            Gated::Open(g) if self.at < hays[self.hay].len() => Some(g),
+            _ => None,
+        }
     }
 }
 
