@@ -78,10 +78,10 @@ impl Literals {
     /// [`Literals::scan_gated`] over many whole haystacks, two at a time.
     /// Each step of the loop moves four automata (the literals' and the
     /// gate's, in each of two haystacks) that do not wait for each other,
-    /// so the processor overlaps their table lookups. When a haystack ends, its
-    /// lane goes on with the next one, so the lanes stay side by side
-    /// whatever the haystacks' lengths. `f(i, start, end, id)` gets the
-    /// occurrences in `hays[i]`, and `maybe[i]` the gate's verdict on it.
+    /// so the processor overlaps their table lookups. When a haystack
+    /// ends, its lane goes on with the next one, so the lanes stay side by
+    /// side whatever the haystacks' lengths. `f(i, start, end, id)` gets
+    /// the occurrences in `hays[i]`, and `maybe[i]` the gate's verdict.
     pub fn scan_gated_many(
         &self,
         hays: &[&[u8]],
