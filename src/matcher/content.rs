@@ -19,6 +19,7 @@ use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{self, Class, ClassBytes, ClassBytesRange, Hir, HirKind};
 
+use super::anchored::AnchoredDfa;
 use super::gate::Gate;
 use super::literals::{never_breaks, Literals};
 
@@ -106,7 +107,7 @@ pub struct ContentMatcher {
 /// A pattern searched on its own, near its triggers.
 #[derive(Debug, Clone)]
 struct Triggered {
-    regex: Regex,
+    find: Find,
     rule: u32,
     /// A match starts at most this far before its trigger...
     lookback: usize,
@@ -116,11 +117,68 @@ struct Triggered {
     max_len: Option<usize>,
 }
 
+/// How a triggered pattern is searched.
+#[derive(Debug, Clone)]
+enum Find {
+    /// From its trigger, which is its prefix: only the end is unknown.
+    /// The pattern stays at hand for a search the lazy DFA cannot answer.
+    Anchored(Box<(AnchoredDfa, Hir)>),
+    /// From some way before its trigger (or a prefix pattern the anchored
+    /// search cannot take, with a Unicode word boundary).
+    Regex(Regex),
+}
+
+/// Per-thread state of one [`Find`].
+enum FindCache {
+    Anchored(Box<hybrid::dfa::Cache>),
+    Regex(Box<meta::Cache>),
+}
+
+impl Find {
+    fn create_cache(&self) -> FindCache {
+        match self {
+            Find::Anchored(a) => FindCache::Anchored(Box::new(a.0.create_cache())),
+            Find::Regex(regex) => FindCache::Regex(Box::new(regex.create_cache())),
+        }
+    }
+
+    /// The leftmost-first match in `input` (anchored, for
+    /// [`Find::Anchored`]), as `(start, end)`.
+    fn search(&self, cache: &mut FindCache, input: &Input<'_>) -> Option<(usize, usize)> {
+        match (self, cache) {
+            (Find::Anchored(a), FindCache::Anchored(c)) => {
+                let (dfa, hir) = &**a;
+                let (hay, start) = (input.haystack(), input.start());
+                match dfa.end(c, hay, start, input.end()) {
+                    Ok(end) => end.map(|end| (start, end)),
+                    Err(_) => Find::fallback(hir, input),
+                }
+            }
+            (Find::Regex(regex), FindCache::Regex(c)) => {
+                regex.search_with(c, input).map(|m| (m.start(), m.end()))
+            }
+            _ => unreachable!("a cache is made by its own Find"),
+        }
+    }
+
+    /// A search by the full regex, for an anchored search that got no
+    /// answer ([`super::anchored::NoAnswer`]: not expected). Correct but
+    /// slow; a pattern that does not build counts as matching the whole
+    /// range (redacting more, never less).
+    #[cold]
+    fn fallback(hir: &Hir, input: &Input<'_>) -> Option<(usize, usize)> {
+        match build(std::slice::from_ref(hir), 2 << 20, false) {
+            Ok(regex) => regex.search(input).map(|m| (m.start(), m.end())),
+            Err(_) => Some((input.start(), input.end())),
+        }
+    }
+}
+
 /// Per-thread search state for a [`ContentMatcher`].
 pub struct ContentCache {
     union: Option<meta::Cache>,
     gate: Option<hybrid::dfa::Cache>,
-    triggered: Vec<meta::Cache>,
+    triggered: Vec<FindCache>,
     /// Per triggered pattern: every match starting before this offset has
     /// been reported already.
     cursor: Vec<usize>,
@@ -203,14 +261,15 @@ impl ContentMatcher {
                         }
                     }
                 }
-                triggered.push(Triggered {
+                let anchored = plan.lookback == 0 && plan.reach == 0;
+                let find = match anchored.then(|| AnchoredDfa::new(&alt, 2 << 20)) {
+                    Some(Ok(dfa)) => Find::Anchored(Box::new((dfa, alt.clone()))),
                     // A search anchored at its trigger has no use for a
                     // prefilter; building one is most of its start-up.
-                    regex: build(
-                        std::slice::from_ref(&alt),
-                        2 << 20,
-                        plan.lookback > 0 || plan.reach > 0,
-                    )?,
+                    _ => Find::Regex(build(std::slice::from_ref(&alt), 2 << 20, !anchored)?),
+                };
+                triggered.push(Triggered {
+                    find,
                     rule: p.rule,
                     lookback: plan.lookback,
                     reach: plan.reach,
@@ -264,7 +323,7 @@ impl ContentMatcher {
             triggered: self
                 .triggered
                 .iter()
-                .map(|t| t.regex.create_cache())
+                .map(|t| t.find.create_cache())
                 .collect(),
             cursor: vec![0; self.triggered.len()],
             pass: FirstPass::default(),
@@ -436,32 +495,32 @@ impl ContentMatcher {
         // A bounded pattern is searched in a window that holds every match
         // starting up to `last_start`; a match starting later may be cut
         // short by the window and is left to a later trigger.
-        let end = p.max_len.map_or(to, |n| (last_start + n).min(to));
+        let until = p.max_len.map_or(to, |n| (last_start + n).min(to));
         let mut at = cache.cursor[t]
             .max(hit.saturating_sub(p.lookback))
             .max(from);
         while at <= last_start && at < to {
-            let input = Input::new(hay).range(at..end).anchored(if anchored {
+            let input = Input::new(hay).range(at..until).anchored(if anchored {
                 Anchored::Yes
             } else {
                 Anchored::No
             });
-            let Some(m) = p.regex.search_with(&mut cache.triggered[t], &input) else {
-                if end == to && !anchored {
+            let Some((start, end)) = p.find.search(&mut cache.triggered[t], &input) else {
+                if until == to && !anchored {
                     cache.cursor[t] = to;
                 }
                 return;
             };
-            if m.start() > last_start {
-                if end == to {
-                    cache.cursor[t] = m.start();
+            if start > last_start {
+                if until == to {
+                    cache.cursor[t] = start;
                 }
                 return;
             }
-            cache.cursor[t] = if accept(p.rule, m.start(), m.end()) {
-                m.end().max(m.start() + 1)
+            cache.cursor[t] = if accept(p.rule, start, end) {
+                end.max(start + 1)
             } else {
-                m.start() + 1
+                start + 1
             };
             at = cache.cursor[t];
         }

@@ -10,12 +10,13 @@
 //! pattern prefers (leftmost-first tries exactly these first), so the
 //! group's span is exact. Otherwise the capture search decides.
 
-use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::hybrid::dfa::Cache;
 use regex_automata::meta::Regex;
-use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::primitives::NonMaxUsize;
-use regex_automata::{Anchored, Input, MatchKind};
+use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Hir, HirKind};
+
+use super::anchored::AnchoredDfa;
 
 /// Finds capture group `index` of one rule's pattern.
 #[derive(Debug, Clone)]
@@ -29,9 +30,9 @@ pub struct GroupFinder {
 /// lazy DFA that only ever runs anchored.
 #[derive(Debug, Clone)]
 struct Split {
-    before: DFA,
-    group: DFA,
-    after: Option<DFA>,
+    before: AnchoredDfa,
+    group: AnchoredDfa,
+    after: Option<AnchoredDfa>,
 }
 
 /// Per-thread search state for a [`GroupFinder`]: the lazy DFAs' caches.
@@ -71,7 +72,7 @@ impl GroupFinder {
         Some(GroupCache {
             before: s.before.create_cache(),
             group: s.group.create_cache(),
-            after: s.after.as_ref().map(DFA::create_cache),
+            after: s.after.as_ref().map(AnchoredDfa::create_cache),
         })
     }
 
@@ -103,12 +104,8 @@ impl GroupFinder {
         let (s, c) = (self.split.as_ref()?, cache?);
         // The end of the preferred parse of a part from `at`; `None` for no
         // parse, or a lazy DFA that gave up.
-        let anchored = |dfa: &DFA, cache: &mut Cache, at: usize| {
-            let input = Input::new(hay).range(at..end).anchored(Anchored::Yes);
-            dfa.try_search_fwd(cache, &input)
-                .ok()
-                .flatten()
-                .map(|m| m.offset())
+        let anchored = |dfa: &AnchoredDfa, cache: &mut Cache, at: usize| {
+            dfa.end(cache, hay, at, end).ok().flatten()
         };
         let gs = anchored(&s.before, &mut c.before, start)?;
         let ge = anchored(&s.group, &mut c.group, gs)?;
@@ -153,16 +150,7 @@ fn split(hir: &Hir, index: usize) -> Option<Split> {
     let HirKind::Capture(c) = parts[at].kind() else {
         unreachable!("found above");
     };
-    let build = |h: Hir| {
-        let nfa = thompson::Compiler::new()
-            .configure(thompson::Config::new().which_captures(WhichCaptures::None))
-            .build_from_hir(&h)
-            .ok()?;
-        DFA::builder()
-            .configure(DFA::config().match_kind(MatchKind::LeftmostFirst))
-            .build_from_nfa(nfa)
-            .ok()
-    };
+    let build = |h: Hir| AnchoredDfa::new(&h, 2 << 20).ok();
     let after = &parts[at + 1..];
     Some(Split {
         before: build(Hir::concat(parts[..at].to_vec()))?,

@@ -4,6 +4,7 @@
 //! Sits between the record parsers (which say where values are) and
 //! `redact` (which decides what replaces them).
 
+mod anchored;
 mod content;
 mod gate;
 mod group;
