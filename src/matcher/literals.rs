@@ -146,8 +146,9 @@ impl Literals {
 
     /// Runs [`walk_pair`] over two walks for as long as both can go on: up
     /// to the end of the shorter haystack, or until a gate has its answer.
-    /// Each byte that stops a walk is settled for both walks, and their
-    /// occurrences ending there reported.
+    /// The matches walked past are reported first; then each byte that
+    /// stops a walk is settled for both walks, and their occurrences ending
+    /// there reported.
     fn walk_side_by_side(
         &self,
         hays: &[&[u8]],
@@ -171,7 +172,17 @@ impl Literals {
                     hay: &hb[b.at..b.at + n],
                 },
             ];
-            let ([(na, pa, nga), (nb, pb, ngb)], k) = walk_pair(&self.dfa, gate, cache, lanes);
+            let mut found = Found::default();
+            let ([(na, pa, nga), (nb, pb, ngb)], k) =
+                walk_pair(&self.dfa, gate, cache, lanes, &mut found);
+            for &(lane, end, sid) in &found.hits[..found.len] {
+                let w = [&*a, &*b][usize::from(lane)];
+                let _ = self.report(
+                    sid,
+                    w.at + end,
+                    &mut never_breaks(|s, e, id| f(w.hay, s, e, id)),
+                );
+            }
             (a.sid, b.sid) = (na, nb);
             if k == n {
                 (a.gate, b.gate) = (Gated::Open(nga), Gated::Open(ngb));
@@ -366,17 +377,20 @@ impl Walk {
     }
 }
 
-/// [`walk_both`] over two lanes of equal length at once. Stops after the
-/// first byte position `k` where either lane's literals reach a special
-/// state or either gate a tagged one; returns per lane the literals' state
+/// [`walk_both`] over two lanes of equal length at once. The literals'
+/// matches are noted in `found` and walked past; the walk stops after the
+/// first byte position `k` where either gate reaches a tagged state, or
+/// where a match finds `found` full. Returns per lane the literals' state
 /// and the gate's states before and after that byte, and `k` (or the
-/// states at the end and the lanes' length).
+/// states at the end and the lanes' length). Stopping costs a few hundred
+/// instructions, and the mixed corpus has a literal match every 60 bytes.
 #[inline(never)]
 fn walk_pair(
     dfa: &DFA,
     gate: &Gate,
     cache: &GateCache,
     [a, b]: [Lane<'_>; 2],
+    found: &mut Found,
 ) -> ([(StateID, LazyStateID, LazyStateID); 2], usize) {
     let (mut sa, mut ga, mut sb, mut gb) = (a.sid, a.gate, b.sid, b.gate);
     let (mut pa, mut pb) = (ga, gb);
@@ -390,12 +404,41 @@ fn walk_pair(
         sb = dfa.next_state(Anchored::No, sb, y);
         ga = gate.next_untagged(cache, ga, x);
         gb = gate.next_untagged(cache, gb, y);
-        if dfa.is_special(sa) | dfa.is_special(sb) | ga.is_tagged() | gb.is_tagged() {
-            break;
+        let (match_a, match_b) = (dfa.is_special(sa), dfa.is_special(sb));
+        if match_a | match_b | ga.is_tagged() | gb.is_tagged() {
+            if ga.is_tagged() | gb.is_tagged() || found.len + 2 > FOUND {
+                break;
+            }
+            // Literals alone: noted, and the walk goes on.
+            for (lane, hit, sid) in [(0, match_a, sa), (1, match_b, sb)] {
+                if hit {
+                    found.hits[found.len] = (lane, at + 1, sid);
+                    found.len += 1;
+                }
+            }
         }
         at += 1;
     }
     ([(sa, pa, ga), (sb, pb, gb)], at)
+}
+
+/// How many literal matches [`walk_pair`] notes before it stops.
+const FOUND: usize = 16;
+
+/// The literal matches [`walk_pair`] walked past: `(lane, end, state)`,
+/// the end relative to the lane's bytes, in order of end.
+struct Found {
+    hits: [(u8, usize, StateID); FOUND],
+    len: usize,
+}
+
+impl Default for Found {
+    fn default() -> Found {
+        Found {
+            hits: [(0, 0, StateID::ZERO); FOUND],
+            len: 0,
+        }
+    }
 }
 
 #[cfg(test)]
