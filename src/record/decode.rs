@@ -27,17 +27,28 @@ pub fn url_decode(src: &[u8], out: &mut Vec<u8>, map: &mut Vec<u32>) {
     map.clear();
     let mut i = 0;
     while i < src.len() {
-        if src[i] == b'%' && i + 2 < src.len() {
-            if let (Some(h), Some(l)) = (hex(src[i + 1]), hex(src[i + 2])) {
+        // The run up to the next `%` is copied as it is.
+        let run = memchr::memchr(b'%', &src[i..]).map_or(src.len(), |k| i + k);
+        out.extend_from_slice(&src[i..run]);
+        map.extend(i as u32..run as u32);
+        i = run;
+        if i == src.len() {
+            break;
+        }
+        match (
+            src.get(i + 1).copied().and_then(hex),
+            src.get(i + 2).copied().and_then(hex),
+        ) {
+            (Some(h), Some(l)) => {
                 out.push(h << 4 | l);
-                map.push(i as u32);
                 i += 3;
-                continue;
+            }
+            _ => {
+                out.push(b'%');
+                i += 1;
             }
         }
-        out.push(src[i]);
-        map.push(i as u32);
-        i += 1;
+        map.push(run as u32);
     }
     map.push(src.len() as u32);
 }
@@ -179,6 +190,56 @@ mod tests {
         assert_eq!(source_span(&map, 2, 18), (2, 20));
         assert!(has_url_escape(src));
         assert!(!has_url_escape(b"100% sure %4"));
+    }
+
+    /// Decoding byte by byte, the plain way: what `url_decode` must match.
+    fn url_decode_bytewise(src: &[u8]) -> (Vec<u8>, Vec<u32>) {
+        let (mut out, mut map) = (Vec::new(), Vec::new());
+        let mut i = 0;
+        while i < src.len() {
+            let escape = src
+                .get(i + 1..i + 3)
+                .and_then(|h| Some((hex(h[0])?, hex(h[1])?)));
+            match escape {
+                Some((h, l)) if src[i] == b'%' => {
+                    out.push(h << 4 | l);
+                    map.push(i as u32);
+                    i += 3;
+                }
+                _ => {
+                    out.push(src[i]);
+                    map.push(i as u32);
+                    i += 1;
+                }
+            }
+        }
+        map.push(src.len() as u32);
+        (out, map)
+    }
+
+    #[test]
+    fn url_decoding_matches_a_bytewise_decoder() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"%",
+            b"%4",
+            b"%41",
+            b"a%41",
+            b"%%41%",
+            b"%4%41%zz%",
+            b"q=a%2Bb%40c.d&r=%E2%82%AC+x%2",
+            b"no escapes at all",
+        ];
+        for src in cases {
+            let (mut out, mut map) = (vec![1], vec![7]);
+            url_decode(src, &mut out, &mut map);
+            assert_eq!(
+                (out, map),
+                url_decode_bytewise(src),
+                "{:?}",
+                String::from_utf8_lossy(src)
+            );
+        }
     }
 
     #[test]
