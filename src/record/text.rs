@@ -53,33 +53,17 @@ fn pair_at<T>(
     want: &mut impl FnMut(usize, usize) -> Option<T>,
 ) -> Option<(Pair, T)> {
     let colon = hay[sep] == b':';
-    // Key: `"key"`, `'key'` or a bare run of key bytes, optionally one space
-    // before the separator.
+    // The key ends before the separator, or before one space before it.
     let mut end = sep;
     if end > 0 && hay[end - 1] == b' ' {
         end -= 1;
     }
-    let (key_start, key_end, quoted) = match end.checked_sub(1).map(|i| hay[i]) {
-        Some(q @ (b'"' | b'\'')) => {
-            let open = memchr::memrchr(q, &hay[end.saturating_sub(MAX_KEY + 1)..end - 1])?
-                + end.saturating_sub(MAX_KEY + 1);
-            (open + 1, end - 1, true)
-        }
-        _ => {
-            let mut s = end;
-            while s > 0 && end - s < MAX_KEY && is_key_byte(hay[s - 1]) {
-                s -= 1;
-            }
-            (s, end, false)
-        }
-    };
-    if key_start >= key_end || !hay[key_start..key_end].iter().any(u8::is_ascii_alphabetic) {
-        return None;
-    }
-    if !quoted && key_start > 0 && is_key_byte(hay[key_start - 1]) {
-        return None;
-    }
-    // Value.
+    let quote = end
+        .checked_sub(1)
+        .map(|i| hay[i])
+        .filter(|&b| b == b'"' || b == b'\'');
+    // The value first: most separators in a log (times, URLs) fail here,
+    // before the key is looked for.
     let mut v = sep + 1;
     if colon && hay.get(v) == Some(&b'/') {
         return None; // a URL scheme, `https://`
@@ -91,13 +75,34 @@ fn pair_at<T>(
     while v < hay.len() && hay[v] == b' ' {
         v += 1;
     }
-    if colon && v == sep + 1 && !quoted && !matches!(hay.get(v), Some(b'"' | b'\'')) {
+    if colon && v == sep + 1 && quote.is_none() && !matches!(hay.get(v), Some(b'"' | b'\'')) {
         // `a:b` without a space is a time, a port, an IPv6 address...
         return None;
     }
     let first = *hay.get(v)?;
     if first == b'\\' {
         // `\"key\":\"value\"` is escaped JSON: the decoded layer sees it whole.
+        return None;
+    }
+    // Key: `"key"`, `'key'` or a bare run of key bytes.
+    let (key_start, key_end) = match quote {
+        Some(q) => {
+            let open = memchr::memrchr(q, &hay[end.saturating_sub(MAX_KEY + 1)..end - 1])?
+                + end.saturating_sub(MAX_KEY + 1);
+            (open + 1, end - 1)
+        }
+        None => {
+            let mut s = end;
+            while s > 0 && end - s < MAX_KEY && is_key_byte(hay[s - 1]) {
+                s -= 1;
+            }
+            (s, end)
+        }
+    };
+    if key_start >= key_end || !hay[key_start..key_end].iter().any(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    if quote.is_none() && key_start > 0 && is_key_byte(hay[key_start - 1]) {
         return None;
     }
     let wanted = want(key_start, key_end)?;
