@@ -449,7 +449,6 @@ impl ContentMatcher {
         pass: &mut FirstPass,
         mut accept: impl FnMut(u32, usize, usize) -> bool,
     ) {
-        cache.cursor.fill(from);
         if let (true, Some(union), Some(c)) = (pass.union, &self.union, cache.union.as_mut()) {
             let mut at = from;
             while at < to {
@@ -464,6 +463,10 @@ impl ContentMatcher {
                 };
             }
         }
+        if pass.hits.is_empty() {
+            return;
+        }
+        cache.cursor.fill(from);
         // Overlapping hits come in order of their end; each pattern's
         // cursor needs them in order of their start.
         pass.hits.sort_unstable();
