@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Writes a mixed JSON / logfmt / text log corpus for throughput benchmarks.
 
-Usage: scripts/gen-mixed.py OUT_FILE [MEGABYTES]   (default 100 MB)
+Usage: scripts/gen-mixed.py OUT_FILE [MEGABYTES] [KIND]   (default 100 MB)
 
 Deterministic (fixed seed). About 70% of lines are clean service logs
 (timestamps, ids, paths, versions, durations); the rest carry the kinds of
-personal, health and credential data logscrub removes.
+personal, health and credential data logscrub removes. With KIND, every
+line is of that one kind (clean_text, clean_json, clean_logfmt, or dirty0
+to dirty5: a signup in JSON, a cycle log in JSON, a login with an e-mail
+and an IP, a URL-encoded e-mail in a query, a logfmt payment with a card
+and a password, a bearer JWT), to measure what each kind costs.
 """
 import json
 import random
@@ -52,8 +56,9 @@ def clean_logfmt():
         ts(), rng.choice(LEVELS).lower(), rng.choice(SERVICES), rng.randint(1, 5000), rng.randint(1, 90), hexid(12))
 
 
-def dirty():
-    k = rng.randint(0, 5)
+def dirty(k=None):
+    if k is None:
+        k = rng.randint(0, 5)
     if k == 0:
         return json.dumps({"ts": ts(), "level": "INFO", "event": "signup", "user": {"email": email(),
                            "firstName": rng.choice(FIRST), "lastName": rng.choice(LAST), "phone": "+45 %08d" % rng.randint(0, 10**8 - 1)},
@@ -72,15 +77,23 @@ def dirty():
     return '%s ERROR api Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.%s' % (ts(), hexid(43))
 
 
+KINDS = {"clean_text": clean_text, "clean_json": clean_json, "clean_logfmt": clean_logfmt}
+KINDS.update({"dirty%d" % k: (lambda k=k: dirty(k)) for k in range(6)})
+
+
 def main():
     out = sys.argv[1]
     target = int(float(sys.argv[2]) * 1e6) if len(sys.argv) > 2 else 100_000_000
     gens = [clean_text] * 3 + [clean_json] * 3 + [clean_logfmt]
+    if len(sys.argv) > 3:
+        if sys.argv[3] not in KINDS:
+            sys.exit("unknown kind %r; one of: %s" % (sys.argv[3], ", ".join(KINDS)))
+        gens = [KINDS[sys.argv[3]]]
     written = 0
     with open(out, "w", encoding="utf-8") as f:
         block = []
         while written < target:
-            line = dirty() if rng.random() < 0.3 else rng.choice(gens)()
+            line = dirty() if len(gens) > 1 and rng.random() < 0.3 else rng.choice(gens)()
             block.append(line)
             written += len(line.encode()) + 1
             if len(block) >= 10000:
