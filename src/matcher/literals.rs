@@ -99,6 +99,7 @@ impl Literals {
         };
         let mut queue = 0..hays.len();
         let mut lanes: [Option<Walk>; 2] = [None, None];
+        let mut found = Found::default();
         loop {
             // A free lane takes the next haystack.
             for lane in lanes.iter_mut().filter(|l| l.is_none()) {
@@ -117,7 +118,7 @@ impl Literals {
             // Side by side while both gates walk and both haystacks have
             // bytes left...
             if let [Some(a), Some(b)] = &mut lanes {
-                self.walk_side_by_side(hays, [a, b], gate, cache, &mut f);
+                self.walk_side_by_side(hays, [a, b], gate, cache, &mut found, &mut f);
             }
             // ...then a lane finishes its haystack alone: one whose gate
             // has its answer or whose haystack ended, or the last one.
@@ -155,6 +156,7 @@ impl Literals {
         [a, b]: [&mut Walk; 2],
         gate: &Gate,
         cache: &mut GateCache,
+        found: &mut Found,
         f: &mut impl FnMut(usize, usize, usize, u32),
     ) {
         let (ha, hb) = (hays[a.hay], hays[b.hay]);
@@ -172,9 +174,9 @@ impl Literals {
                     hay: &hb[b.at..b.at + n],
                 },
             ];
-            let mut found = Found::default();
+            found.len = 0;
             let ([(na, pa, nga), (nb, pb, ngb)], k) =
-                walk_pair(&self.dfa, gate, cache, lanes, &mut found);
+                walk_pair(&self.dfa, gate, cache, lanes, found);
             for &(lane, end, sid) in &found.hits[..found.len] {
                 let w = [&*a, &*b][usize::from(lane)];
                 let _ = self.report(
