@@ -12,7 +12,6 @@
 //! took over cost about a third fewer instructions.
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
-use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::Hir;
 
@@ -34,14 +33,7 @@ impl AnchoredDfa {
     /// thread. Fails for a pattern the lazy DFA cannot search in full
     /// (a Unicode word boundary), so that a search never gives up midway.
     pub fn new(hir: &Hir, cache_bytes: usize) -> Result<AnchoredDfa, String> {
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(64 << 20)),
-            )
-            .build_from_hir(hir)
-            .map_err(|e| e.to_string())?;
+        let nfa = super::compile_nfa(std::slice::from_ref(hir))?;
         let dfa = DFA::builder()
             .configure(
                 DFA::config()

@@ -12,7 +12,6 @@
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::hybrid::LazyStateID;
-use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::{Input, MatchKind};
 use regex_syntax::hir::Hir;
 
@@ -57,14 +56,7 @@ impl Gate {
     /// Compiles the union's `patterns` with a lazy DFA cache of at most
     /// `cache_bytes` per thread (or the least the patterns need, if more).
     pub fn new(patterns: &[Hir], cache_bytes: usize) -> Result<Gate, String> {
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(64 << 20)),
-            )
-            .build_many_from_hir(patterns)
-            .map_err(|e| e.to_string())?;
+        let nfa = super::compile_nfa(patterns)?;
         let dfa = DFA::builder()
             .configure(
                 DFA::config()
