@@ -7,8 +7,28 @@
 
 /// True when `s` holds a `%XX` escape.
 pub fn has_url_escape(s: &[u8]) -> bool {
-    memchr::memchr_iter(b'%', s)
-        .any(|i| i + 2 < s.len() && hex(s[i + 1]).is_some() && hex(s[i + 2]).is_some())
+    memchr::memchr_iter(b'%', s).any(|i| url_escape_at(s, i))
+}
+
+/// Whether `s` holds a backslash (JSON escapes may be in it) and whether it
+/// holds a URL escape, in one scan.
+pub fn escape_kinds(s: &[u8]) -> (bool, bool) {
+    let (mut backslash, mut url) = (false, false);
+    for i in memchr::memchr2_iter(b'\\', b'%', s) {
+        match s[i] {
+            b'\\' => backslash = true,
+            _ => url = url || url_escape_at(s, i),
+        }
+        if backslash && url {
+            break;
+        }
+    }
+    (backslash, url)
+}
+
+/// `s[i]` (a `%`) starts a URL escape.
+fn url_escape_at(s: &[u8], i: usize) -> bool {
+    i + 2 < s.len() && hex(s[i + 1]).is_some() && hex(s[i + 2]).is_some()
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -190,6 +210,11 @@ mod tests {
         assert_eq!(source_span(&map, 2, 18), (2, 20));
         assert!(has_url_escape(src));
         assert!(!has_url_escape(b"100% sure %4"));
+        assert_eq!(escape_kinds(src), (false, true));
+        assert_eq!(escape_kinds(b"100% sure %4"), (false, false));
+        assert_eq!(escape_kinds(br#"a\"b %4 %41"#), (true, true));
+        assert_eq!(escape_kinds(br#"%zz a\n"#), (true, false));
+        assert_eq!(escape_kinds(b""), (false, false));
     }
 
     /// Decoding byte by byte, the plain way: what `url_decode` must match.

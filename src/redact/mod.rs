@@ -15,7 +15,9 @@ pub use action::{Action, Subject, Template};
 
 use crate::engine::Verdict;
 use crate::matcher::{ContentCache, Context, FirstPass, GroupCache, KeyScratch};
-use crate::record::decode::{escape_len, has_url_escape, json_unescape, source_span, url_decode};
+use crate::record::decode::{
+    escape_kinds, escape_len, has_url_escape, json_unescape, source_span, url_decode,
+};
 use crate::record::json::{self, Kind, Token};
 use crate::record::text::{kv_pairs_at, Pair};
 use crate::record::{detect, Format};
@@ -155,7 +157,7 @@ pub fn scrub_record(
         );
         scratch.spare.extend(done);
     }
-    let escaped = memchr::memchr(b'\\', record).is_some();
+    let (escaped, url_escaped) = escape_kinds(record);
     if escaped {
         // A raw match that starts inside an escape (`\njane@...`) would cut
         // the escape in half; the decoded layer finds the value whole.
@@ -170,7 +172,7 @@ pub fn scrub_record(
             .hinted_at(&engine.keys, record, &s.hint_hits, &mut s.keys),
         None => engine.key_hint.hinted(&engine.keys, record, &mut s.keys),
     };
-    if scratch.candidates.is_empty() && !escaped && !has_url_escape(record) && !hinted(scratch) {
+    if scratch.candidates.is_empty() && !escaped && !url_escaped && !hinted(scratch) {
         scratch.cache = cache;
         return Verdict::Clean;
     }
