@@ -86,10 +86,8 @@ impl GroupFinder {
         start: usize,
         end: usize,
     ) -> Option<(usize, usize)> {
-        match self.split_span(cache, hay, start, end) {
-            Some(span) => Some(span),
-            None => self.captured(hay, start, end),
-        }
+        self.split_span(cache, hay, start, end)
+            .or_else(|| self.captured(hay, start, end))
     }
 
     /// The group's span by the three anchored searches, when their parses
@@ -103,7 +101,7 @@ impl GroupFinder {
     ) -> Option<(usize, usize)> {
         let (s, c) = (self.split.as_ref()?, cache?);
         // The end of the preferred parse of a part from `at`; `None` for no
-        // parse, or a lazy DFA that gave up.
+        // parse, or a search that got no answer.
         let anchored = |dfa: &AnchoredDfa, cache: &mut Cache, at: usize| {
             dfa.end(cache, hay, at, end).ok().flatten()
         };
