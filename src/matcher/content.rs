@@ -21,6 +21,7 @@ use regex_syntax::hir::{self, Class, ClassBytes, ClassBytesRange, Hir, HirKind};
 
 use super::anchored::AnchoredDfa;
 use super::gate::Gate;
+use super::joint::{Joint, JointCache};
 use super::literals::{never_breaks, Literals};
 
 /// Words that must (or must not) appear shortly before a match.
@@ -90,18 +91,28 @@ const RARE_BYTES: &[u8] = b"@+#~^|<>$!";
 pub struct ContentMatcher {
     triggered: Vec<Triggered>,
     /// Every trigger literal and every extra word (ASCII
-    /// case-insensitive), all occurrences.
-    triggers: Option<Literals>,
+    /// case-insensitive), all occurrences, and the union's gate.
+    triggers: Triggers,
     /// Literal id -> the triggered patterns it wakes.
     wakes: Vec<Vec<u32>>,
     /// Literal id -> the extra word it is, if any.
     words: Vec<Option<u32>>,
-    /// The patterns without a trigger, searched together...
+    /// The patterns without a trigger, searched together where the gate,
+    /// walked with the trigger literals, saw a match.
     union: Option<Regex>,
-    /// ...where the gate, walked beside the trigger scan, saw a match.
-    gate: Option<Gate>,
     /// Union pattern id -> rule index.
     union_rules: Vec<u32>,
+}
+
+/// The first pass's scan for trigger literals.
+#[derive(Debug, Clone)]
+enum Triggers {
+    /// No literals: the union (if any) is searched in every range.
+    None,
+    /// The literals alone, when there is no union to gate.
+    Alone(Box<Literals>),
+    /// The literals and the union's gate in one walk.
+    Gated(Box<Joint>),
 }
 
 /// A pattern searched on its own, near its triggers.
@@ -182,7 +193,7 @@ impl Find {
 /// Per-thread search state for a [`ContentMatcher`].
 pub struct ContentCache {
     union: Option<meta::Cache>,
-    gate: Option<hybrid::dfa::Cache>,
+    joint: Option<JointCache>,
     triggered: Vec<FindCache>,
     /// Per triggered pattern: every match starting before this offset has
     /// been reported already.
@@ -294,20 +305,25 @@ impl ContentMatcher {
                 }
             }
         }
-        let triggers = if literals.is_empty() {
-            None
-        } else {
-            Some(Literals::new(&literals).map_err(|e| format!("trigger literals: {e}"))?)
+        let union = match union.is_empty() {
+            true => None,
+            false => Some(build(&union, 64 << 20, true)?),
         };
-        let (union, gate) = if union.is_empty() {
-            (None, None)
-        } else {
-            (
-                Some(build(&union, 64 << 20, true)?),
-                // The gate's states are few (it only asks "any match?");
-                // input that would need more only costs it time.
-                Some(Gate::new(&gate, 8 << 20)?),
-            )
+        let triggers = match (literals.is_empty(), &union) {
+            (true, _) => Triggers::None,
+            (false, u) => {
+                let literals =
+                    Literals::new(&literals).map_err(|e| format!("trigger literals: {e}"))?;
+                match u {
+                    None => Triggers::Alone(Box::new(literals)),
+                    // The gate's states are few (it only asks "any
+                    // match?"); input that would need more only costs it
+                    // time.
+                    Some(_) => {
+                        Triggers::Gated(Box::new(Joint::new(literals, Gate::new(&gate, 8 << 20)?)))
+                    }
+                }
+            }
         };
         Ok(ContentMatcher {
             triggered,
@@ -315,7 +331,6 @@ impl ContentMatcher {
             wakes,
             words: word_of,
             union,
-            gate,
             union_rules,
         })
     }
@@ -324,7 +339,10 @@ impl ContentMatcher {
     pub fn create_cache(&self) -> ContentCache {
         ContentCache {
             union: self.union.as_ref().map(|r| r.create_cache()),
-            gate: self.gate.as_ref().map(Gate::create_cache),
+            joint: match &self.triggers {
+                Triggers::Gated(joint) => Some(joint.create_cache()),
+                _ => None,
+            },
             triggered: self
                 .triggered
                 .iter()
@@ -373,20 +391,18 @@ impl ContentMatcher {
     ) {
         pass.hits.clear();
         let hit = self.on_hit(&mut pass.hits, words);
-        pass.union = match (&self.triggers, &self.gate, cache.gate.as_mut()) {
-            (Some(triggers), Some(gate), Some(gc)) => {
-                triggers.scan_gated(hay, from, to, gate, gc, hit)
-            }
-            (Some(triggers), _, _) => {
-                let _ = triggers.scan(hay, from, to, never_breaks(hit));
+        pass.union = match (&self.triggers, cache.joint.as_mut()) {
+            (Triggers::Gated(joint), Some(jc)) => joint.scan(jc, hay, from, to, hit),
+            (Triggers::Alone(literals), _) => {
+                let _ = literals.scan(hay, from, to, never_breaks(hit));
                 true
             }
-            (None, _, _) => true,
+            _ => true,
         };
     }
 
     /// [`ContentMatcher::first_pass`] over whole records, two at a time
-    /// side by side (see `Literals::scan_gated_many`): record `hays[i]`
+    /// side by side (see [`Joint::scan_many`]): record `hays[i]`
     /// goes to `out[i]`.
     pub fn first_pass_many<const N: usize>(
         &self,
@@ -394,9 +410,7 @@ impl ContentMatcher {
         hays: [&[u8]; N],
         mut out: [PassOut<'_>; N],
     ) {
-        let (Some(triggers), Some(gate), Some(gc)) =
-            (&self.triggers, &self.gate, cache.gate.as_mut())
-        else {
+        let (Triggers::Gated(joint), Some(jc)) = (&self.triggers, cache.joint.as_mut()) else {
             for (hay, (pass, words)) in hays.into_iter().zip(out) {
                 self.first_pass(cache, hay, 0, hay.len(), pass, Some(words));
             }
@@ -406,7 +420,7 @@ impl ContentMatcher {
             pass.hits.clear();
         }
         let mut maybe = [false; N];
-        triggers.scan_gated_many(&hays, gate, gc, &mut maybe, |i, start, end, literal| {
+        joint.scan_many(jc, &hays, &mut maybe, |i, start, end, literal| {
             let (pass, words) = &mut out[i];
             self.note_hit(&mut pass.hits, Some(&mut **words), start, end, literal);
         });
@@ -749,26 +763,47 @@ mod tests {
         out
     }
 
+    /// The literals and the union's gate of the built-in content rules.
+    fn joint_parts() -> (ContentMatcher, Literals, Vec<Hir>) {
+        let matcher = ContentMatcher::new(&patterns(), &[]).unwrap();
+        let Triggers::Gated(joint) = &matcher.triggers else {
+            panic!("the built-in rules have a union to gate");
+        };
+        let literals = joint.literals().clone();
+        let union: Vec<Hir> = patterns()
+            .iter()
+            .flat_map(|p| {
+                let hir = parse_pattern(&p.pattern).unwrap();
+                match hir.kind() {
+                    HirKind::Alternation(alts) => alts.clone(),
+                    _ => vec![hir],
+                }
+                .into_iter()
+                .filter(|alt| plan(alt, p.context.as_ref()).is_none())
+                .collect::<Vec<_>>()
+            })
+            .collect();
+        (matcher, literals, union)
+    }
+
     /// Without shapes the gate opens exactly where the union has a match,
-    /// at any range; and the walk beside it reports the same literal
+    /// at any range; and the walk with it reports the same literal
     /// occurrences as the literal scan alone.
     #[test]
     fn gate_opens_exactly_where_the_union_matches() {
-        let matcher = ContentMatcher::new(&patterns(), &[]).unwrap();
-        let (union, gate, triggers) = (
-            matcher.union.as_ref().unwrap(),
-            matcher.gate.as_ref().unwrap(),
-            matcher.triggers.as_ref().unwrap(),
+        let (matcher, literals, union_patterns) = joint_parts();
+        let union = matcher.union.as_ref().unwrap();
+        let joint = Joint::new(
+            literals.clone(),
+            Gate::new(&union_patterns, 8 << 20).unwrap(),
         );
         let mut uc = union.create_cache();
-        let mut gc = gate.create_cache();
+        let mut jc = joint.create_cache();
         let (mut open, mut shut) = (0, 0);
         for hay in haystacks() {
             for (from, to) in ranges(&hay) {
                 let mut walked = Vec::new();
-                let maybe = triggers.scan_gated(&hay, from, to, gate, &mut gc, |s, e, id| {
-                    walked.push((s, e, id))
-                });
+                let maybe = joint.scan(&mut jc, &hay, from, to, |s, e, id| walked.push((s, e, id)));
                 let found = union
                     .search_with(&mut uc, &Input::new(&hay).range(from..to))
                     .is_some();
@@ -778,14 +813,7 @@ mod tests {
                     "{:?} {from}..{to}",
                     String::from_utf8_lossy(&hay)
                 );
-                let mut alone = Vec::new();
-                let _ = triggers.scan::<()>(&hay, from, to, |s, e, id| {
-                    alone.push((s, e, id));
-                    ControlFlow::Continue(())
-                });
-                walked.sort_unstable();
-                alone.sort_unstable();
-                assert_eq!(walked, alone);
+                assert_eq!(walked, scan_alone(&literals, &hay, from, to));
                 if found {
                     open += 1;
                 } else {
@@ -794,6 +822,21 @@ mod tests {
             }
         }
         assert!(open > 1000 && shut > 1000, "{open} open, {shut} shut");
+    }
+
+    /// Every literal occurrence in `hay[from..to]`, by the literal scan.
+    fn scan_alone(
+        literals: &Literals,
+        hay: &[u8],
+        from: usize,
+        to: usize,
+    ) -> Vec<(usize, usize, u32)> {
+        let mut alone = Vec::new();
+        let _ = literals.scan::<()>(hay, from, to, |s, e, id| {
+            alone.push((s, e, id));
+            ControlFlow::Continue(())
+        });
+        alone
     }
 
     /// A group of records whose first passes run two side by side, each
@@ -843,57 +886,48 @@ mod tests {
         assert!(hits > 1000 && open > 1000, "{hits} with hits, {open} open");
     }
 
-    /// Two walks side by side share the gate's cache: when a step of one
-    /// clears it, the other's state is gone, and its verdict must fall
-    /// back to "maybe", never to a wrong "no".
+    /// Walks side by side share one cache, which starts over when it is
+    /// full or when the gate's lazy DFA clears its own: the walks' states
+    /// must survive that. After the gate's cache was cleared, an open
+    /// verdict falls back to "maybe", never to a wrong "no"; otherwise the
+    /// verdicts stay exact. Literal occurrences are always exact.
     #[test]
-    fn gates_side_by_side_survive_cache_clears() {
-        let matcher = ContentMatcher::new(&patterns(), &[]).unwrap();
-        let union: Vec<Hir> = patterns()
-            .iter()
-            .flat_map(|p| {
-                let hir = parse_pattern(&p.pattern).unwrap();
-                match hir.kind() {
-                    HirKind::Alternation(alts) => alts.clone(),
-                    _ => vec![hir],
-                }
-                .into_iter()
-                .filter(|alt| plan(alt, p.context.as_ref()).is_none())
-                .collect::<Vec<_>>()
-            })
-            .collect();
-        // The smallest cache there is: it is cleared all the time.
-        let gate = Gate::new(&union, 0).unwrap();
-        let triggers = matcher.triggers.as_ref().unwrap();
-        let mut gc = gate.create_cache();
-        let mut uc = matcher.union.as_ref().unwrap().create_cache();
+    fn walks_side_by_side_survive_restarts() {
+        let (matcher, literals, union_patterns) = joint_parts();
+        let union = matcher.union.as_ref().unwrap();
+        let mut uc = union.create_cache();
         let hays = haystacks();
-        // All records in one group, then in groups of three.
-        let all = [&hays[..]].into_iter();
-        for group in all.chain(hays.windows(3)) {
-            let group: Vec<&[u8]> = group.iter().map(|h| &h[..]).collect();
-            let mut hits = vec![Vec::new(); group.len()];
-            let mut maybe = vec![false; group.len()];
-            triggers.scan_gated_many(&group, &gate, &mut gc, &mut maybe, |i, s, e, id| {
-                hits[i].push((s, e, id))
-            });
-            for ((hay, maybe), hits) in group.into_iter().zip(maybe).zip(hits) {
-                let found = matcher
-                    .union
-                    .as_ref()
-                    .unwrap()
-                    .search_with(&mut uc, &Input::new(hay))
-                    .is_some();
-                assert!(maybe || !found, "{:?}", String::from_utf8_lossy(hay));
-                let mut alone = Vec::new();
-                let _ = triggers.scan::<()>(hay, 0, hay.len(), |s, e, id| {
-                    alone.push((s, e, id));
-                    ControlFlow::Continue(())
+        // The smallest gate cache there is: it is cleared all the time.
+        let clearing = Joint::new(literals.clone(), Gate::new(&union_patterns, 0).unwrap());
+        // A table for 40 pairs: the walks' cache starts over all the time.
+        let small = Joint::new(
+            literals.clone(),
+            Gate::new(&union_patterns, 8 << 20).unwrap(),
+        )
+        .with_max_pairs(40);
+        for (joint, exact) in [(&clearing, false), (&small, true)] {
+            let mut jc = joint.create_cache();
+            // All records in one group, then some in groups of three.
+            let threes = hays.windows(3).step_by(5);
+            for group in [&hays[..]].into_iter().chain(threes) {
+                let group: Vec<&[u8]> = group.iter().map(|h| &h[..]).collect();
+                let mut hits = vec![Vec::new(); group.len()];
+                let mut maybe = vec![false; group.len()];
+                joint.scan_many(&mut jc, &group, &mut maybe, |i, s, e, id| {
+                    hits[i].push((s, e, id))
                 });
-                assert_eq!(hits, alone);
+                for ((hay, maybe), hits) in group.into_iter().zip(maybe).zip(hits) {
+                    let found = union.search_with(&mut uc, &Input::new(hay)).is_some();
+                    let text = String::from_utf8_lossy(hay);
+                    match exact {
+                        true => assert_eq!(maybe, found, "{text:?}"),
+                        false => assert!(maybe || !found, "{text:?}"),
+                    }
+                    assert_eq!(hits, scan_alone(&literals, hay, 0, hay.len()));
+                }
             }
+            assert!(jc.restarts() > 100, "{} restarts", jc.restarts());
         }
-        assert!(Gate::clears(&gc) > 100, "{} clears", Gate::clears(&gc));
     }
 
     /// With the validators' shapes in the gate, the search keeps exactly

@@ -4,11 +4,9 @@
 //! [`super::ContentMatcher`]) is searched with a leftmost-first regex, one
 //! dependent table lookup per byte. Most records hold no union match, so
 //! the gate answers first: a lazy DFA of the same patterns that only asks
-//! "is there any match", stepped byte by byte in the same loop as the
-//! trigger literal scan ([`super::literals::Literals::scan_gated`]). The
-//! two automata do not wait for each other, so the processor runs both
-//! walks side by side in about the time of one, and the union's own search
-//! runs only where the gate saw a match.
+//! "is there any match", stepped in the same walk as the trigger literals
+//! ([`super::joint`]). The union's own search runs only where the gate saw
+//! a match.
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::hybrid::LazyStateID;
@@ -22,7 +20,7 @@ pub struct Gate {
 }
 
 /// Where the gate stands during a walk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Gated {
     /// Still walking; the state is never tagged.
     Open(LazyStateID),
@@ -32,23 +30,9 @@ pub(super) enum Gated {
     Never,
 }
 
-impl Gated {
-    /// This verdict, held outside the walk that made it while the cache
-    /// went from `clears` clears (see [`Gate::clears`]) to its count now. A
-    /// clear drops every state of the lazy DFA, so an open walk cannot go
-    /// on: the answer becomes `Maybe`, and the union's own search decides.
-    pub(super) fn held(self, cache: &Cache, clears: usize) -> Gated {
-        match self {
-            Gated::Open(_) if cache.clear_count() != clears => Gated::Maybe,
-            g => g,
-        }
-    }
-}
-
 impl Gate {
-    /// How often `cache` was cleared so far, for [`Gated::held`]: one
-    /// cache serves two walks at once in
-    /// [`super::literals::Literals::scan_gated_many`].
+    /// How often `cache` was cleared so far. A clear drops every state of
+    /// the lazy DFA, so walks holding one must learn of it.
     pub(super) fn clears(cache: &Cache) -> usize {
         cache.clear_count()
     }
@@ -88,26 +72,8 @@ impl Gate {
         }
     }
 
-    /// Where a walk stands after `byte`, given its state before the byte
-    /// (`prev`) and what [`Gate::next_untagged`] answered (`next`): a
-    /// tagged answer (a match, a transition not yet computed, ...) is
-    /// worked out in full.
-    pub(super) fn resume(
-        &self,
-        cache: &mut Cache,
-        prev: LazyStateID,
-        next: LazyStateID,
-        byte: u8,
-    ) -> Gated {
-        match next.is_tagged() {
-            true => self.step(cache, prev, byte),
-            false => Gated::Open(next),
-        }
-    }
-
-    /// The state after `byte`, from `prev`; for a walk that met a tagged
-    /// state (a match, an unknown transition, ...).
-    fn step(&self, cache: &mut Cache, prev: LazyStateID, byte: u8) -> Gated {
+    /// Where a walk stands after `byte`, from state `prev`.
+    pub(super) fn step(&self, cache: &mut Cache, prev: LazyStateID, byte: u8) -> Gated {
         match self.dfa.next_state(cache, prev, byte) {
             Ok(sid) => self.settle(sid),
             Err(_) => Gated::Maybe,
@@ -128,10 +94,9 @@ impl Gate {
         last.map_or(true, |sid| sid.is_match())
     }
 
-    /// The untagged step of the walk's inner loop.
-    #[inline(always)]
-    pub(super) fn next_untagged(&self, cache: &Cache, sid: LazyStateID, byte: u8) -> LazyStateID {
-        self.dfa.next_state_untagged(cache, sid, byte)
+    /// The class of `byte`: bytes of one class move the gate alike.
+    pub(super) fn class(&self, byte: u8) -> u8 {
+        self.dfa.byte_classes().get(byte)
     }
 
     fn settle(&self, sid: LazyStateID) -> Gated {

@@ -8,6 +8,7 @@ mod anchored;
 mod content;
 mod gate;
 mod group;
+mod joint;
 mod keys;
 mod literals;
 pub mod validate;

@@ -1,0 +1,525 @@
+//! The first pass's automaton: the trigger literals ([`Literals`]) and the
+//! content gate ([`Gate`]) stepped as one DFA.
+//!
+//! The first pass walks nearly every byte of every record through both
+//! automata. Stepped side by side, two table lookups a byte cost about 20
+//! instructions a byte on the mixed corpus, two fifths of a whole run. A
+//! pair of states (the literals' state, the gate's state) has one successor
+//! per byte, so the pairs form a DFA of their own, and its walk is one
+//! lookup a byte, about 10 instructions. Most pairs are never met:
+//! logs visit a few thousand of them (about 3,000 on the mixed corpus and
+//! on LogHub). So each thread builds the pairs its walks meet, as they meet
+//! them, the way a lazy DFA builds its states ([`JointCache`]).
+//!
+//! Once the gate has its answer (a match: "maybe"; its dead state:
+//! "never"), the pair keeps the answer and the gate is not stepped again:
+//! the walk goes on for the literals alone, at the same cost.
+
+use std::collections::HashMap;
+
+use aho_corasick::automaton::StateID;
+use regex_automata::hybrid::dfa::Cache as GateCache;
+
+use super::gate::{Gate, Gated};
+use super::literals::{never_breaks, Literals};
+
+/// The trigger literals and the gate, walked as one automaton.
+#[derive(Debug, Clone)]
+pub struct Joint {
+    literals: Literals,
+    gate: Gate,
+    /// Byte -> class: the bytes of a class move both automata alike.
+    classes: [u8; 256],
+    /// Entries per row of [`JointCache::table`]: one per class, then the
+    /// row's index in [`JointCache::pairs`].
+    width: usize,
+    /// Most pairs a cache holds before it starts over.
+    max_pairs: usize,
+}
+
+/// The pairs one thread has met, and their transitions.
+#[derive(Debug, Clone)]
+pub struct JointCache {
+    gate: GateCache,
+    /// The gate cache's clear count that the pairs' gate states belong to.
+    gate_clears: usize,
+    /// A row of [`Joint::width`] entries per pair, in the first `len`
+    /// entries. A state is the offset of its row; an entry is the next
+    /// state, tagged [`MATCH`] when a literal ends there, or [`UNKNOWN`].
+    /// The size is fixed, so that the walks index it without bounds checks;
+    /// the memory of rows never used is never touched.
+    table: Box<Table>,
+    len: usize,
+    pairs: Vec<Pair>,
+    index: HashMap<Pair, u32>,
+    /// States that walks started in, by the gate's start state.
+    starts: Vec<(Gated, u32)>,
+    /// How often the cache started over.
+    restarts: usize,
+}
+
+/// A state of the joint walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Pair {
+    literal: StateID,
+    gate: Gated,
+}
+
+/// Tag of an entry whose state is a literal match.
+const MATCH: u32 = 1 << 30;
+/// An entry not computed yet.
+const UNKNOWN: u32 = 1 << 31;
+/// The state's bits of an entry.
+const STATE: u32 = MATCH - 1;
+/// Marks a lane with no walk in a list of pinned states.
+const IDLE: u32 = u32::MAX;
+
+/// How many transitions a cache holds before it starts over (4 MiB).
+const TABLE_LEN: usize = 1 << 20;
+
+/// The transitions of a [`JointCache`].
+type Table = [u32; TABLE_LEN];
+
+impl Joint {
+    pub fn new(literals: Literals, gate: Gate) -> Joint {
+        let mut classes = [0u8; 256];
+        let mut keys: Vec<(u16, u8)> = Vec::new();
+        for byte in 0..=255u8 {
+            let key = (literals.byte_key(byte), gate.class(byte));
+            let class = match keys.iter().position(|k| *k == key) {
+                Some(c) => c,
+                None => {
+                    keys.push(key);
+                    keys.len() - 1
+                }
+            };
+            // At most 256 classes, one per byte.
+            classes[usize::from(byte)] = class as u8;
+        }
+        let width = keys.len() + 1;
+        Joint {
+            literals,
+            gate,
+            classes,
+            width,
+            max_pairs: TABLE_LEN / width,
+        }
+    }
+
+    /// The literal set alone.
+    #[cfg(test)]
+    pub(super) fn literals(&self) -> &Literals {
+        &self.literals
+    }
+
+    /// This automaton with room for at most `n` pairs per cache.
+    #[cfg(test)]
+    pub(super) fn with_max_pairs(self, n: usize) -> Joint {
+        Joint {
+            max_pairs: n,
+            ..self
+        }
+    }
+
+    pub fn create_cache(&self) -> JointCache {
+        JointCache {
+            gate: self.gate.create_cache(),
+            gate_clears: 0,
+            table: vec![0; TABLE_LEN]
+                .into_boxed_slice()
+                .try_into()
+                .expect("the table has TABLE_LEN entries"),
+            len: 0,
+            pairs: Vec::new(),
+            index: HashMap::new(),
+            starts: Vec::new(),
+            restarts: 0,
+        }
+    }
+
+    /// Calls `f(start, end, id)` for every literal occurrence in
+    /// `hay[from..to]` (as [`Literals::scan`] does) and returns whether the
+    /// gate's patterns may match there. (The byte after `to`, if any,
+    /// decides the gate's last look-around.)
+    pub fn scan(
+        &self,
+        cache: &mut JointCache,
+        hay: &[u8],
+        from: usize,
+        to: usize,
+        mut f: impl FnMut(usize, usize, u32),
+    ) -> bool {
+        let mut pins = [IDLE];
+        pins[0] = self.start(cache, hay, from, to, &mut pins);
+        let mut found = Found::default();
+        self.walk_rest(cache, hay, from, to, &mut pins, 0, &mut found, &mut f);
+        self.finish(cache, pins[0], hay, to, &mut [])
+    }
+
+    /// [`Joint::scan`] over many whole haystacks, [`LANES`] at a time.
+    /// The walks do not wait for each other, so the processor overlaps
+    /// their table lookups. When a haystack ends, its lane goes on with the
+    /// next one, so the lanes stay side by side whatever the haystacks'
+    /// lengths. `f(i, start, end, id)` gets the occurrences in `hays[i]`,
+    /// and `maybe[i]` the gate's verdict.
+    pub fn scan_many(
+        &self,
+        cache: &mut JointCache,
+        hays: &[&[u8]],
+        maybe: &mut [bool],
+        mut f: impl FnMut(usize, usize, usize, u32),
+    ) {
+        let mut queue = 0..hays.len();
+        let mut lanes = Lanes {
+            at: [None; LANES],
+            states: [IDLE; LANES],
+            found: Found::default(),
+        };
+        loop {
+            for k in 0..LANES {
+                if lanes.at[k].is_some() {
+                    continue;
+                }
+                if let Some(i) = queue.next() {
+                    let hay = hays[i];
+                    lanes.states[k] = self.start(cache, hay, 0, hay.len(), &mut lanes.states);
+                    lanes.at[k] = Some((i, 0));
+                }
+            }
+            let mut live = [0; LANES];
+            let mut m = 0;
+            for k in 0..LANES {
+                if lanes.at[k].is_some() {
+                    live[m] = k;
+                    m += 1;
+                }
+            }
+            match m {
+                0 => return,
+                1 => self.advance([live[0]], cache, hays, &mut lanes, &mut f),
+                _ => self.advance(live, cache, hays, &mut lanes, &mut f),
+            }
+            // A lane whose haystack ended gives its verdict.
+            for k in 0..LANES {
+                let Some((i, at)) = lanes.at[k] else { continue };
+                if at < hays[i].len() {
+                    continue;
+                }
+                let state = std::mem::replace(&mut lanes.states[k], IDLE);
+                maybe[i] = self.finish(cache, state, hays[i], at, &mut lanes.states);
+                lanes.at[k] = None;
+            }
+        }
+    }
+
+    /// Walks lanes `ids` side by side, up to the end of the shortest
+    /// haystack left or a byte that stops the walk (taken here).
+    fn advance<const L: usize>(
+        &self,
+        ids: [usize; L],
+        cache: &mut JointCache,
+        hays: &[&[u8]],
+        lanes: &mut Lanes,
+        f: &mut impl FnMut(usize, usize, usize, u32),
+    ) {
+        let at = ids.map(|k| lanes.at[k].expect("only walking lanes advance"));
+        let n = at
+            .iter()
+            .map(|&(i, a)| hays[i].len() - a)
+            .min()
+            .unwrap_or(0);
+        let found = &mut lanes.found;
+        found.len = 0;
+        let (states, k) = walk(
+            &cache.table,
+            &self.classes,
+            at.map(|(i, a)| &hays[i][a..a + n]),
+            ids.map(|k| lanes.states[k]),
+            found,
+        );
+        for (j, &lane) in ids.iter().enumerate() {
+            lanes.states[lane] = states[j];
+        }
+        for &(j, end, state) in &found.hits[..found.len] {
+            let (i, a) = at[usize::from(j)];
+            self.report(cache, state, a + end, &mut |s, e, id| f(i, s, e, id));
+        }
+        let mut step = n;
+        if k < n {
+            // Byte `k` stopped the walk: each lane takes it here.
+            for (&lane, (i, a)) in ids.iter().zip(at) {
+                let entry = self.next(cache, lanes.states[lane], hays[i][a + k], &mut lanes.states);
+                lanes.states[lane] = entry & STATE;
+                if entry & MATCH != 0 {
+                    let end = a + k + 1;
+                    self.report(cache, entry & STATE, end, &mut |s, e, id| f(i, s, e, id));
+                }
+            }
+            step = k + 1;
+        }
+        for (&lane, (i, a)) in ids.iter().zip(at) {
+            lanes.at[lane] = Some((i, a + step));
+        }
+    }
+
+    /// Walks lane `k` (state `pins[k]`) over `hay[at..to]`, reporting the
+    /// literal occurrences to `f`.
+    #[allow(clippy::too_many_arguments)]
+    fn walk_rest(
+        &self,
+        cache: &mut JointCache,
+        hay: &[u8],
+        mut at: usize,
+        to: usize,
+        pins: &mut [u32],
+        k: usize,
+        found: &mut Found,
+        f: &mut impl FnMut(usize, usize, u32),
+    ) {
+        while at < to {
+            found.len = 0;
+            let ([state], n) = walk(
+                &cache.table,
+                &self.classes,
+                [&hay[at..to]],
+                [pins[k]],
+                found,
+            );
+            pins[k] = state;
+            for &(_, end, sid) in &found.hits[..found.len] {
+                self.report(cache, sid, at + end, f);
+            }
+            at += n;
+            if at == to {
+                break;
+            }
+            let entry = self.next(cache, pins[k], hay[at], pins);
+            pins[k] = entry & STATE;
+            at += 1;
+            if entry & MATCH != 0 {
+                self.report(cache, entry & STATE, at, f);
+            }
+        }
+    }
+
+    /// Reports the literal occurrences ending at `end`, where a walk
+    /// entered `state`.
+    fn report(
+        &self,
+        cache: &JointCache,
+        state: u32,
+        end: usize,
+        f: &mut impl FnMut(usize, usize, u32),
+    ) {
+        let pair = cache.pair(state, self.width);
+        let _ = self
+            .literals
+            .report(pair.literal, end, &mut never_breaks(f));
+    }
+
+    /// The state a walk of `hay[from..to]` starts in.
+    fn start(
+        &self,
+        cache: &mut JointCache,
+        hay: &[u8],
+        from: usize,
+        to: usize,
+        pins: &mut [u32],
+    ) -> u32 {
+        let gate = self.gate.start(&mut cache.gate, hay, from, to);
+        self.after_gate(cache, pins);
+        if let Some(&(_, state)) = cache.starts.iter().find(|(g, _)| *g == gate) {
+            return state;
+        }
+        let literal = self.literals.start();
+        let state = self.state(cache, Pair { literal, gate }, pins);
+        cache.starts.push((gate, state));
+        state
+    }
+
+    /// The entry for `byte` from `state`, computed if not known yet.
+    fn next(&self, cache: &mut JointCache, state: u32, byte: u8, pins: &mut [u32]) -> u32 {
+        let at = state as usize + usize::from(self.classes[usize::from(byte)]);
+        let entry = cache.table[at];
+        if entry != UNKNOWN {
+            return entry;
+        }
+        let pair = cache.pair(state, self.width);
+        let literal = self.literals.next(pair.literal, byte);
+        let gate = match pair.gate {
+            Gated::Open(g) => self.gate.step(&mut cache.gate, g, byte),
+            answer => answer,
+        };
+        let restarts = cache.restarts;
+        self.after_gate(cache, pins);
+        let next = self.state(cache, Pair { literal, gate }, pins);
+        let entry = next
+            | if self.literals.is_match(literal) {
+                MATCH
+            } else {
+                0
+            };
+        // After a restart, `state` is gone (and `at` with it).
+        if cache.restarts == restarts {
+            cache.table[at] = entry;
+        }
+        entry
+    }
+
+    /// The gate's verdict for a walk that ends in `state` at `hay[to]`.
+    fn finish(
+        &self,
+        cache: &mut JointCache,
+        state: u32,
+        hay: &[u8],
+        to: usize,
+        pins: &mut [u32],
+    ) -> bool {
+        let pair = cache.pair(state, self.width);
+        let maybe = self.gate.finish(&mut cache.gate, pair.gate, hay, to);
+        self.after_gate(cache, pins);
+        maybe
+    }
+
+    /// Starts over if the gate's last step cleared its cache: the pairs'
+    /// gate states are gone then.
+    fn after_gate(&self, cache: &mut JointCache, pins: &mut [u32]) {
+        let clears = Gate::clears(&cache.gate);
+        if clears != cache.gate_clears {
+            cache.gate_clears = clears;
+            self.restart(cache, pins, true);
+        }
+    }
+
+    /// The state of `pair`, built if new.
+    fn state(&self, cache: &mut JointCache, pair: Pair, pins: &mut [u32]) -> u32 {
+        if let Some(&state) = cache.index.get(&pair) {
+            return state;
+        }
+        if cache.pairs.len() >= self.max_pairs {
+            self.restart(cache, pins, false);
+        }
+        let state = cache.len;
+        cache.len += self.width;
+        cache.table[state..cache.len - 1].fill(UNKNOWN);
+        cache.table[cache.len - 1] = cache.pairs.len() as u32;
+        cache.pairs.push(pair);
+        cache.index.insert(pair, state as u32);
+        state as u32
+    }
+
+    /// Drops every pair but the ones `pins` hold (not [`IDLE`]), which get
+    /// new states. After the gate's cache was cleared, their gate states
+    /// are gone too: a walk still open says "maybe", which costs a union
+    /// search and never misses a match.
+    fn restart(&self, cache: &mut JointCache, pins: &mut [u32], gate_cleared: bool) {
+        let mut kept = [None; 2];
+        for (keep, &pin) in kept.iter_mut().zip(pins.iter()) {
+            *keep = (pin != IDLE).then(|| cache.pair(pin, self.width));
+        }
+        cache.len = 0;
+        cache.pairs.clear();
+        cache.index.clear();
+        cache.starts.clear();
+        cache.restarts += 1;
+        for (pin, keep) in pins.iter_mut().zip(kept) {
+            let Some(mut pair) = keep else { continue };
+            if gate_cleared && matches!(pair.gate, Gated::Open(_)) {
+                pair.gate = Gated::Maybe;
+            }
+            *pin = self.state(cache, pair, &mut []);
+        }
+    }
+}
+
+impl JointCache {
+    /// The pair whose row starts at `state`.
+    fn pair(&self, state: u32, width: usize) -> Pair {
+        let row = self.table[state as usize + width - 1];
+        self.pairs[row as usize]
+    }
+
+    /// How often this cache started over.
+    #[cfg(test)]
+    pub(super) fn restarts(&self) -> usize {
+        self.restarts
+    }
+}
+
+/// Walks `L` haystacks of equal length side by side from `states`, for as
+/// long as every entry is known and `found` has room; the literal matches
+/// passed are noted in `found`. Returns the states before the byte
+/// position that stopped the walk and that position, or the states at the
+/// end and the length.
+#[inline(never)]
+fn walk<const L: usize>(
+    table: &Table,
+    classes: &[u8; 256],
+    hays: [&[u8]; L],
+    states: [u32; L],
+    found: &mut Found,
+) -> ([u32; L], usize) {
+    let n = hays.iter().map(|h| h.len()).min().unwrap_or(0);
+    let hays = hays.map(|h| &h[..n]);
+    let mut s = states.map(|s| s as usize);
+    let mut at = 0;
+    while at < n {
+        let e: [usize; L] =
+            std::array::from_fn(|j| table[slot(s[j], classes, hays[j][at])] as usize);
+        let any = e.iter().fold(0, |any, &e| any | e);
+        if any < MATCH as usize {
+            s = e;
+        } else {
+            if any >= UNKNOWN as usize || found.len + L > FOUND {
+                break;
+            }
+            for (j, &e) in e.iter().enumerate() {
+                if e >= MATCH as usize {
+                    found.hits[found.len] = (j as u8, at + 1, e as u32 & STATE);
+                    found.len += 1;
+                }
+            }
+            s = e.map(|e| e & STATE as usize);
+        }
+        at += 1;
+    }
+    (s.map(|s| s as u32), at)
+}
+
+/// Where the entry for `byte` from `state` lies. (The mask never changes a
+/// state's slot: it only tells the compiler that the index is in bounds.)
+#[inline(always)]
+fn slot(state: usize, classes: &[u8; 256], byte: u8) -> usize {
+    (state + usize::from(classes[usize::from(byte)])) & (TABLE_LEN - 1)
+}
+
+/// How many haystacks [`Joint::scan_many`] walks side by side.
+const LANES: usize = 2;
+
+/// The walks of [`Joint::scan_many`]: per lane, the haystack and the
+/// position of its next byte, and the state (pinned through the cache's
+/// restarts); and the literal matches of the last walk.
+struct Lanes {
+    at: [Option<(usize, usize)>; LANES],
+    states: [u32; LANES],
+    found: Found,
+}
+
+/// How many literal matches a walk notes before it stops.
+const FOUND: usize = 16;
+
+/// The literal matches a walk passed: `(lane, end, state)`, the end
+/// relative to the lane's bytes, in order of end.
+struct Found {
+    hits: [(u8, usize, u32); FOUND],
+    len: usize,
+}
+
+impl Default for Found {
+    fn default() -> Found {
+        Found {
+            hits: [(0, 0, 0); FOUND],
+            len: 0,
+        }
+    }
+}
