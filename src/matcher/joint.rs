@@ -28,11 +28,13 @@ use super::literals::{never_breaks, Literals};
 pub struct Joint {
     literals: Literals,
     gate: Gate,
-    /// Byte -> class: the bytes of a class move both automata alike.
-    classes: [u8; 256],
-    /// Entries per row of [`JointCache::table`]: one per class, then the
-    /// row's index in [`JointCache::pairs`].
+    /// Byte -> where its class's column starts in [`JointCache::table`]
+    /// (the bytes of a class move both automata alike).
+    columns: [u32; 256],
+    /// How many columns (classes) there are...
     width: usize,
+    /// ...and entries per column: one per pair a cache can hold.
+    rows: usize,
     /// Most pairs a cache holds before it starts over.
     max_pairs: usize,
 }
@@ -43,13 +45,14 @@ pub struct JointCache {
     gate: GateCache,
     /// The gate cache's clear count that the pairs' gate states belong to.
     gate_clears: usize,
-    /// A row of [`Joint::width`] entries per pair, in the first `len`
-    /// entries. A state is the offset of its row; an entry is the next
-    /// state, tagged [`MATCH`] when a literal ends there, or [`UNKNOWN`].
-    /// The size is fixed, so that the walks index it without bounds checks;
-    /// the memory of rows never used is never touched.
+    /// A column of [`Joint::rows`] entries per class. A state is the index
+    /// of its pair in `pairs`, and its entry for a byte lies at that index
+    /// in the byte's column: the next state, tagged [`MATCH`] when a literal
+    /// ends there, or [`UNKNOWN`]. States are numbered in the order walks
+    /// meet them, so the common ones share the first cache lines of each
+    /// column. The size is fixed, so that the walks index it without bounds
+    /// checks; the memory of entries never used is never touched.
     table: Box<Table>,
-    len: usize,
     pairs: Vec<Pair>,
     index: HashMap<Pair, u32>,
     /// States that walks started in, by the gate's start state.
@@ -66,23 +69,24 @@ struct Pair {
 }
 
 /// Tag of an entry whose state is a literal match.
-const MATCH: u32 = 1 << 30;
+const MATCH: u32 = 1 << 14;
 /// An entry not computed yet.
-const UNKNOWN: u32 = 1 << 31;
+const UNKNOWN: u32 = 1 << 15;
 /// The state's bits of an entry.
 const STATE: u32 = MATCH - 1;
 /// Marks a lane with no walk in a list of pinned states.
 const IDLE: u32 = u32::MAX;
 
-/// How many transitions a cache holds before it starts over (4 MiB).
+/// How many transitions a cache holds (2 MiB): at most [`STATE`] pairs, and
+/// fewer where there are many classes.
 const TABLE_LEN: usize = 1 << 20;
 
 /// The transitions of a [`JointCache`].
-type Table = [u32; TABLE_LEN];
+type Table = [u16; TABLE_LEN];
 
 impl Joint {
     pub fn new(literals: Literals, gate: Gate) -> Joint {
-        let mut classes = [0u8; 256];
+        let mut classes = [0usize; 256];
         let mut keys: Vec<(u16, u8)> = Vec::new();
         for byte in 0..=255u8 {
             let key = (literals.byte_key(byte), gate.class(byte));
@@ -93,16 +97,18 @@ impl Joint {
                     keys.len() - 1
                 }
             };
-            // At most 256 classes, one per byte.
-            classes[usize::from(byte)] = class as u8;
+            classes[usize::from(byte)] = class;
         }
-        let width = keys.len() + 1;
+        let rows = (TABLE_LEN / keys.len()).min(STATE as usize);
+        // At most 256 columns of TABLE_LEN / 256 entries or more.
+        let columns = classes.map(|class| (class * rows) as u32);
         Joint {
             literals,
             gate,
-            classes,
-            width,
-            max_pairs: TABLE_LEN / width,
+            columns,
+            width: keys.len(),
+            rows,
+            max_pairs: rows,
         }
     }
 
@@ -129,7 +135,6 @@ impl Joint {
                 .into_boxed_slice()
                 .try_into()
                 .expect("the table has TABLE_LEN entries"),
-            len: 0,
             pairs: Vec::new(),
             index: HashMap::new(),
             starts: Vec::new(),
@@ -232,7 +237,7 @@ impl Joint {
         found.len = 0;
         let (states, k) = walk(
             &cache.table,
-            &self.classes,
+            &self.columns,
             at.map(|(i, a)| &hays[i][a..a + n]),
             ids.map(|k| lanes.states[k]),
             found,
@@ -280,7 +285,7 @@ impl Joint {
             found.len = 0;
             let ([state], n) = walk(
                 &cache.table,
-                &self.classes,
+                &self.columns,
                 [&hay[at..to]],
                 [pins[k]],
                 found,
@@ -311,7 +316,7 @@ impl Joint {
         end: usize,
         f: &mut impl FnMut(usize, usize, u32),
     ) {
-        let pair = cache.pair(state, self.width);
+        let pair = cache.pairs[state as usize];
         let _ = self
             .literals
             .report(pair.literal, end, &mut never_breaks(f));
@@ -339,12 +344,12 @@ impl Joint {
 
     /// The entry for `byte` from `state`, computed if not known yet.
     fn next(&self, cache: &mut JointCache, state: u32, byte: u8, pins: &mut [u32]) -> u32 {
-        let at = state as usize + usize::from(self.classes[usize::from(byte)]);
-        let entry = cache.table[at];
+        let at = slot(state as usize, &self.columns, byte);
+        let entry = u32::from(cache.table[at]);
         if entry != UNKNOWN {
             return entry;
         }
-        let pair = cache.pair(state, self.width);
+        let pair = cache.pairs[state as usize];
         let literal = self.literals.next(pair.literal, byte);
         let gate = match pair.gate {
             Gated::Open(g) => self.gate.step(&mut cache.gate, g, byte),
@@ -361,7 +366,7 @@ impl Joint {
             };
         // After a restart, `state` is gone (and `at` with it).
         if cache.restarts == restarts {
-            cache.table[at] = entry;
+            cache.table[at] = entry as u16;
         }
         entry
     }
@@ -375,7 +380,7 @@ impl Joint {
         to: usize,
         pins: &mut [u32],
     ) -> bool {
-        let pair = cache.pair(state, self.width);
+        let pair = cache.pairs[state as usize];
         let maybe = self.gate.finish(&mut cache.gate, pair.gate, hay, to);
         self.after_gate(cache, pins);
         maybe
@@ -399,10 +404,10 @@ impl Joint {
         if cache.pairs.len() >= self.max_pairs {
             self.restart(cache, pins, false);
         }
-        let state = cache.len;
-        cache.len += self.width;
-        cache.table[state..cache.len - 1].fill(UNKNOWN);
-        cache.table[cache.len - 1] = cache.pairs.len() as u32;
+        let state = cache.pairs.len();
+        for column in 0..self.width {
+            cache.table[column * self.rows + state] = UNKNOWN as u16;
+        }
         cache.pairs.push(pair);
         cache.index.insert(pair, state as u32);
         state as u32
@@ -413,11 +418,10 @@ impl Joint {
     /// are gone too: a walk still open says "maybe", which costs a union
     /// search and never misses a match.
     fn restart(&self, cache: &mut JointCache, pins: &mut [u32], gate_cleared: bool) {
-        let mut kept = [None; 2];
+        let mut kept = [None; LANES];
         for (keep, &pin) in kept.iter_mut().zip(pins.iter()) {
-            *keep = (pin != IDLE).then(|| cache.pair(pin, self.width));
+            *keep = (pin != IDLE).then(|| cache.pairs[pin as usize]);
         }
-        cache.len = 0;
         cache.pairs.clear();
         cache.index.clear();
         cache.starts.clear();
@@ -433,12 +437,6 @@ impl Joint {
 }
 
 impl JointCache {
-    /// The pair whose row starts at `state`.
-    fn pair(&self, state: u32, width: usize) -> Pair {
-        let row = self.table[state as usize + width - 1];
-        self.pairs[row as usize]
-    }
-
     /// How often this cache started over.
     #[cfg(test)]
     pub(super) fn restarts(&self) -> usize {
@@ -454,7 +452,7 @@ impl JointCache {
 #[inline(never)]
 fn walk<const L: usize>(
     table: &Table,
-    classes: &[u8; 256],
+    columns: &[u32; 256],
     hays: [&[u8]; L],
     states: [u32; L],
     found: &mut Found,
@@ -465,7 +463,7 @@ fn walk<const L: usize>(
     let mut at = 0;
     while at < n {
         let e: [usize; L] =
-            std::array::from_fn(|j| table[slot(s[j], classes, hays[j][at])] as usize);
+            std::array::from_fn(|j| table[slot(s[j], columns, hays[j][at])] as usize);
         let any = e.iter().fold(0, |any, &e| any | e);
         if any < MATCH as usize {
             s = e;
@@ -489,8 +487,8 @@ fn walk<const L: usize>(
 /// Where the entry for `byte` from `state` lies. (The mask never changes a
 /// state's slot: it only tells the compiler that the index is in bounds.)
 #[inline(always)]
-fn slot(state: usize, classes: &[u8; 256], byte: u8) -> usize {
-    (state + usize::from(classes[usize::from(byte)])) & (TABLE_LEN - 1)
+fn slot(state: usize, columns: &[u32; 256], byte: u8) -> usize {
+    (state + columns[usize::from(byte)] as usize) & (TABLE_LEN - 1)
 }
 
 /// How many haystacks [`Joint::scan_many`] walks side by side.

@@ -110,8 +110,10 @@ impl Batch {
 
 /// How many records [`Batch::scrub`] prepares at once. A batch's last few
 /// records (and all of a batch shorter than this, as `tail -f` makes) are
-/// scrubbed one by one.
-const GROUP: usize = 16;
+/// scrubbed one by one. The first pass's tables stay in the processor's
+/// cache for the whole group: 64 records miss it a fifth less often than
+/// 16 did (cachegrind), and 256 no less than 64.
+const GROUP: usize = 64;
 
 /// One line of the input: `input[start..end]` is the record, and the line
 /// terminator (`\n`, `\r\n`, or none at the end) runs to `next`.
