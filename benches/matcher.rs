@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use logscrub::pipeline::{self, PipelineOptions};
 use logscrub::sink::WriterSink;
 use logscrub::source::ReaderSource;
-use logscrub::{Engine, EngineHandle, LoadOptions};
+use logscrub::{Engine, EngineHandle, LoadOptions, Scrubber};
 
 const RECORDS: &[(&str, &str)] = &[
     ("clean_text", "2026-11-23T10:00:00.123Z INFO [checkout] GET /api/v1/cycles 200 31ms trace=4bf92f3577b34da6a3ce929d0e0e4736 pod=web-7d9f8b6c5-x2x9z version=1.14.2"),
@@ -84,8 +84,8 @@ fn end_to_end(c: &mut Criterion) {
 }
 
 /// The same records scrubbed one by one, and with their first passes run
-/// two side by side: in pairs, and in groups of 16 as the pipeline does
-/// (a lane whose record ends goes on with the next one). Over the first
+/// two side by side: in pairs, and in groups of 16 and of 64 (as the
+/// pipeline does; a lane whose record ends goes on with the next one). Over the first
 /// 16 MB of the generated mixed corpus, whose records vary in length as
 /// logs do (`scripts/bench.sh` writes it), or else over the in-memory one.
 fn first_pass(c: &mut Criterion) {
@@ -133,18 +133,24 @@ fn first_pass(c: &mut Criterion) {
         })
     });
     group.bench_function("groups_of_16", |b| {
-        b.iter(|| {
-            for records in lines.chunks_exact(16) {
-                let records: [&[u8]; 16] = records.try_into().expect("16 records");
-                let prepared = scrubber.prepare(records).expect("no record too long");
-                for p in prepared {
-                    out.clear();
-                    scrubber.scrub_prepared(p, &mut out);
-                }
-            }
-        })
+        b.iter(|| prepared_in_groups::<16>(&mut scrubber, &lines, &mut out))
+    });
+    group.bench_function("groups_of_64", |b| {
+        b.iter(|| prepared_in_groups::<64>(&mut scrubber, &lines, &mut out))
     });
     group.finish();
+}
+
+/// Scrubs `lines` with their first passes in groups of `N`.
+fn prepared_in_groups<const N: usize>(scrubber: &mut Scrubber, lines: &[&[u8]], out: &mut Vec<u8>) {
+    for records in lines.chunks_exact(N) {
+        let records: [&[u8]; N] = records.try_into().expect("N records");
+        let prepared = scrubber.prepare(records).expect("no record too long");
+        for p in prepared {
+            out.clear();
+            scrubber.scrub_prepared(p, out);
+        }
+    }
 }
 
 fn floor(c: &mut Criterion) {
