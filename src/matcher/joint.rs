@@ -40,7 +40,6 @@ pub struct Joint {
 }
 
 /// The pairs one thread has met, and their transitions.
-#[derive(Debug, Clone)]
 pub struct JointCache {
     gate: GateCache,
     /// The gate cache's clear count that the pairs' gate states belong to.
@@ -154,11 +153,24 @@ impl Joint {
         to: usize,
         mut f: impl FnMut(usize, usize, u32),
     ) -> bool {
-        let mut pins = [IDLE];
-        pins[0] = self.start(cache, hay, from, to, &mut pins);
+        let mut pin = [IDLE];
+        pin[0] = self.start(cache, hay, from, to, &mut pin);
         let mut found = Found::default();
-        self.walk_rest(cache, hay, from, to, &mut pins, 0, &mut found, &mut f);
-        self.finish(cache, pins[0], hay, to, &mut [])
+        let mut at = from;
+        while at < to {
+            found.len = 0;
+            let (state, n) = walk(&cache.table, &self.columns, [&hay[at..to]], pin, &mut found);
+            pin = state;
+            for &(_, end, state) in &found.hits[..found.len] {
+                self.report(cache, state, at + end, &mut f);
+            }
+            at += n;
+            if at < to {
+                at += 1;
+                self.take(cache, &mut pin, 0, hay[at - 1], at, &mut f);
+            }
+        }
+        self.finish(cache, pin[0], hay, to, &mut [])
     }
 
     /// [`Joint::scan`] over many whole haystacks, [`LANES`] at a time.
@@ -253,12 +265,15 @@ impl Joint {
         if k < n {
             // Byte `k` stopped the walk: each lane takes it here.
             for (&lane, (i, a)) in ids.iter().zip(at) {
-                let entry = self.next(cache, lanes.states[lane], hays[i][a + k], &mut lanes.states);
-                lanes.states[lane] = entry & STATE;
-                if entry & MATCH != 0 {
-                    let end = a + k + 1;
-                    self.report(cache, entry & STATE, end, &mut |s, e, id| f(i, s, e, id));
-                }
+                let (byte, end) = (hays[i][a + k], a + k + 1);
+                self.take(
+                    cache,
+                    &mut lanes.states,
+                    lane,
+                    byte,
+                    end,
+                    &mut |s, e, id| f(i, s, e, id),
+                );
             }
             step = k + 1;
         }
@@ -267,43 +282,21 @@ impl Joint {
         }
     }
 
-    /// Walks lane `k` (state `pins[k]`) over `hay[at..to]`, reporting the
-    /// literal occurrences to `f`.
-    #[allow(clippy::too_many_arguments)]
-    fn walk_rest(
+    /// Takes `byte`, before which a walk's fast loop stopped, in the walk
+    /// whose state is `pins[k]`; a literal match there ends at `end`.
+    fn take(
         &self,
         cache: &mut JointCache,
-        hay: &[u8],
-        mut at: usize,
-        to: usize,
         pins: &mut [u32],
         k: usize,
-        found: &mut Found,
+        byte: u8,
+        end: usize,
         f: &mut impl FnMut(usize, usize, u32),
     ) {
-        while at < to {
-            found.len = 0;
-            let ([state], n) = walk(
-                &cache.table,
-                &self.columns,
-                [&hay[at..to]],
-                [pins[k]],
-                found,
-            );
-            pins[k] = state;
-            for &(_, end, sid) in &found.hits[..found.len] {
-                self.report(cache, sid, at + end, f);
-            }
-            at += n;
-            if at == to {
-                break;
-            }
-            let entry = self.next(cache, pins[k], hay[at], pins);
-            pins[k] = entry & STATE;
-            at += 1;
-            if entry & MATCH != 0 {
-                self.report(cache, entry & STATE, at, f);
-            }
+        let entry = self.next(cache, pins[k], byte, pins);
+        pins[k] = entry & STATE;
+        if entry & MATCH != 0 {
+            self.report(cache, entry & STATE, end, f);
         }
     }
 
@@ -418,6 +411,10 @@ impl Joint {
     /// are gone too: a walk still open says "maybe", which costs a union
     /// search and never misses a match.
     fn restart(&self, cache: &mut JointCache, pins: &mut [u32], gate_cleared: bool) {
+        debug_assert!(
+            pins.len() <= LANES,
+            "a walk pins at most one state per lane"
+        );
         let mut kept = [None; LANES];
         for (keep, &pin) in kept.iter_mut().zip(pins.iter()) {
             *keep = (pin != IDLE).then(|| cache.pairs[pin as usize]);
