@@ -12,14 +12,13 @@
 //! search report the same matches a search of each pattern alone would.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
-use regex_automata::hybrid;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{self, Class, ClassBytes, ClassBytesRange, Hir, HirKind};
 
-use super::anchored::AnchoredDfa;
+use super::anchored::{AnchoredCache, AnchoredDfa};
 use super::gate::Gate;
 use super::joint::{Joint, JointCache};
 use super::literals::{never_breaks, Literals};
@@ -141,7 +140,7 @@ enum Find {
 
 /// Per-thread state of one [`Find`].
 enum FindCache {
-    Anchored(Box<hybrid::dfa::Cache>),
+    Anchored(Box<AnchoredCache>),
     Regex(Box<meta::Cache>),
 }
 

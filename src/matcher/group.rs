@@ -10,13 +10,12 @@
 //! pattern prefers (leftmost-first tries exactly these first), so the
 //! group's span is exact. Otherwise the capture search decides.
 
-use regex_automata::hybrid::dfa::Cache;
 use regex_automata::meta::Regex;
 use regex_automata::util::primitives::NonMaxUsize;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Hir, HirKind};
 
-use super::anchored::AnchoredDfa;
+use super::anchored::{AnchoredCache, AnchoredDfa};
 
 /// Finds capture group `index` of one rule's pattern.
 #[derive(Debug, Clone)]
@@ -38,9 +37,9 @@ struct Split {
 /// Per-thread search state for a [`GroupFinder`]: the lazy DFAs' caches.
 #[derive(Debug, Clone)]
 pub struct GroupCache {
-    before: Cache,
-    group: Cache,
-    after: Option<Cache>,
+    before: AnchoredCache,
+    group: AnchoredCache,
+    after: Option<AnchoredCache>,
 }
 
 impl GroupFinder {
@@ -102,7 +101,7 @@ impl GroupFinder {
         let (s, c) = (self.split.as_ref()?, cache?);
         // The end of the preferred parse of a part from `at`; `None` for no
         // parse, or a search that got no answer.
-        let anchored = |dfa: &AnchoredDfa, cache: &mut Cache, at: usize| {
+        let anchored = |dfa: &AnchoredDfa, cache: &mut AnchoredCache, at: usize| {
             dfa.end(cache, hay, at, end).ok().flatten()
         };
         let gs = anchored(&s.before, &mut c.before, start)?;
