@@ -54,8 +54,11 @@ pub struct JointCache {
     table: Box<Table>,
     pairs: Vec<Pair>,
     index: HashMap<Pair, u32>,
-    /// States that walks started in, by the gate's start state.
+    /// States that walks started in, by the gate's start state...
     starts: Vec<(Gated, u32)>,
+    /// ...and the one for walks from the start of a haystack (one gate
+    /// start state, as nothing comes before), which is nearly all of them.
+    first: Option<u32>,
     /// How often the cache started over.
     restarts: usize,
 }
@@ -137,6 +140,7 @@ impl Joint {
             pairs: Vec::new(),
             index: HashMap::new(),
             starts: Vec::new(),
+            first: None,
             restarts: 0,
         }
     }
@@ -324,14 +328,23 @@ impl Joint {
         to: usize,
         pins: &mut [u32],
     ) -> u32 {
-        let gate = self.gate.start(&mut cache.gate, hay, from, to);
-        self.after_gate(cache, pins);
-        if let Some(&(_, state)) = cache.starts.iter().find(|(g, _)| *g == gate) {
+        if let (0, Some(state)) = (from, cache.first) {
             return state;
         }
-        let literal = self.literals.start();
-        let state = self.state(cache, Pair { literal, gate }, pins);
-        cache.starts.push((gate, state));
+        let gate = self.gate.start(&mut cache.gate, hay, from, to);
+        self.after_gate(cache, pins);
+        let state = match cache.starts.iter().find(|(g, _)| *g == gate) {
+            Some(&(_, state)) => state,
+            None => {
+                let literal = self.literals.start();
+                let state = self.state(cache, Pair { literal, gate }, pins);
+                cache.starts.push((gate, state));
+                state
+            }
+        };
+        if from == 0 {
+            cache.first = Some(state);
+        }
         state
     }
 
@@ -422,6 +435,7 @@ impl Joint {
         cache.pairs.clear();
         cache.index.clear();
         cache.starts.clear();
+        cache.first = None;
         cache.restarts += 1;
         for (pin, keep) in pins.iter_mut().zip(kept) {
             let Some(mut pair) = keep else { continue };
