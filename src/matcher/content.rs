@@ -133,14 +133,34 @@ enum Find {
     /// From its trigger, which is its prefix: only the end is unknown.
     /// The pattern stays at hand for a search the lazy DFA cannot answer.
     Anchored(Box<(AnchoredDfa, Hir)>),
+    /// From the leftmost byte before its trigger that the part of the
+    /// pattern before the trigger can hold: see [`Behind`].
+    Behind(Box<Behind>),
     /// From some way before its trigger (or a prefix pattern the anchored
     /// search cannot take, with a Unicode word boundary).
     Regex(Regex),
 }
 
+/// A pattern whose trigger comes after a part of bounded length (the
+/// local part of an e-mail address before its `@`). Every byte that part
+/// can match is in `before`, so a match that starts further back than the
+/// run of such bytes before a trigger holds an earlier trigger: the search
+/// from that one has seen it. The match at the start of the run, if there
+/// is one, is then the leftmost, and one anchored search finds its end.
+/// The regex crates' search would run a reverse and a forward lazy DFA
+/// over it, in their slow loops wherever a match could end. Where no match
+/// starts there, the regex searches as before.
+#[derive(Debug, Clone)]
+struct Behind {
+    dfa: AnchoredDfa,
+    before: Box<[bool; 256]>,
+    regex: Regex,
+}
+
 /// Per-thread state of one [`Find`].
 enum FindCache {
     Anchored(Box<AnchoredCache>),
+    Behind(Box<(AnchoredCache, meta::Cache)>),
     Regex(Box<meta::Cache>),
 }
 
@@ -148,13 +168,22 @@ impl Find {
     fn create_cache(&self) -> FindCache {
         match self {
             Find::Anchored(a) => FindCache::Anchored(Box::new(a.0.create_cache())),
+            Find::Behind(b) => {
+                FindCache::Behind(Box::new((b.dfa.create_cache(), b.regex.create_cache())))
+            }
             Find::Regex(regex) => FindCache::Regex(Box::new(regex.create_cache())),
         }
     }
 
     /// The leftmost-first match in `input` (anchored, for
-    /// [`Find::Anchored`]), as `(start, end)`.
-    fn search(&self, cache: &mut FindCache, input: &Input<'_>) -> Option<(usize, usize)> {
+    /// [`Find::Anchored`]), as `(start, end)`, searched for a trigger at
+    /// `hit`.
+    fn search(
+        &self,
+        cache: &mut FindCache,
+        input: &Input<'_>,
+        hit: usize,
+    ) -> Option<(usize, usize)> {
         match (self, cache) {
             (Find::Anchored(a), FindCache::Anchored(c)) => {
                 let (dfa, hir) = &**a;
@@ -163,6 +192,19 @@ impl Find {
                     Ok(end) => end.map(|end| (start, end)),
                     Err(_) => Find::fallback(hir, input),
                 }
+            }
+            (Find::Behind(b), FindCache::Behind(c)) => {
+                let (hay, floor) = (input.haystack(), input.start());
+                let mut start = hit.min(input.end());
+                while start > floor && b.before[usize::from(hay[start - 1])] {
+                    start -= 1;
+                }
+                if let Ok(Some(end)) = b.dfa.end(&mut c.0, hay, start, input.end()) {
+                    return Some((start, end));
+                }
+                b.regex
+                    .search_with(&mut c.1, input)
+                    .map(|m| (m.start(), m.end()))
             }
             (Find::Regex(regex), FindCache::Regex(c)) => {
                 regex.search_with(c, input).map(|m| (m.start(), m.end()))
@@ -277,8 +319,15 @@ impl ContentMatcher {
                     }
                 }
                 let anchored = plan.lookback == 0 && plan.reach == 0;
-                let find = match anchored.then(|| AnchoredDfa::new(&alt, 2 << 20)) {
-                    Some(Ok(dfa)) => Find::Anchored(Box::new((dfa, alt.clone()))),
+                let dfa =
+                    (anchored || plan.before.is_some()).then(|| AnchoredDfa::new(&alt, 2 << 20));
+                let find = match (dfa, plan.before) {
+                    (Some(Ok(dfa)), _) if anchored => Find::Anchored(Box::new((dfa, alt.clone()))),
+                    (Some(Ok(dfa)), Some(before)) => Find::Behind(Box::new(Behind {
+                        dfa,
+                        before,
+                        regex: build(std::slice::from_ref(&alt), 2 << 20, true)?,
+                    })),
                     // A search anchored at its trigger has no use for a
                     // prefilter; building one is most of its start-up.
                     _ => Find::Regex(build(std::slice::from_ref(&alt), 2 << 20, !anchored)?),
@@ -526,7 +575,7 @@ impl ContentMatcher {
             } else {
                 Anchored::No
             });
-            let Some((start, end)) = p.find.search(&mut cache.triggered[t], &input) else {
+            let Some((start, end)) = p.find.search(&mut cache.triggered[t], &input, hit) else {
                 if until == to && !anchored {
                     cache.cursor[t] = to;
                 }
@@ -553,6 +602,20 @@ impl ContentMatcher {
     fn split(&self) -> (usize, usize) {
         (self.triggered.len(), self.union_rules.len())
     }
+
+    /// This matcher with every [`Find::Behind`] searched by its regex
+    /// alone, and how many there were.
+    #[cfg(test)]
+    fn without_behind(mut self) -> (ContentMatcher, usize) {
+        let mut n = 0;
+        for t in &mut self.triggered {
+            if let Find::Behind(b) = &t.find {
+                t.find = Find::Regex(b.regex.clone());
+                n += 1;
+            }
+        }
+        (self, n)
+    }
 }
 
 /// How a triggered pattern is found: its trigger literals (lower case) and
@@ -561,6 +624,9 @@ struct Plan {
     literals: Vec<Vec<u8>>,
     lookback: usize,
     reach: usize,
+    /// Every byte the part before the trigger can match, when the pattern
+    /// is that part followed by the trigger's.
+    before: Option<Box<[bool; 256]>>,
 }
 
 /// Chooses a trigger for `hir`: a prefix literal set, else a literal inside
@@ -569,10 +635,24 @@ struct Plan {
 fn plan(hir: &Hir, context: Option<&(Vec<String>, usize)>) -> Option<Plan> {
     let folded = fold_case(hir);
     if let Some((literals, lookback)) = inner_literals(&folded) {
+        // A trigger after a first part of the whole pattern (not of one
+        // alternative): the bytes that part holds, in either case.
+        let before = match folded.kind() {
+            HirKind::Concat(parts) if lookback > 0 => trigger_split(parts).map(|(k, _, _)| {
+                let mut bytes = Box::new([false; 256]);
+                parts[..k].iter().for_each(|h| hir_bytes(h, &mut bytes));
+                for b in b'a'..=b'z' {
+                    bytes[usize::from(b.to_ascii_uppercase())] |= bytes[usize::from(b)];
+                }
+                bytes
+            }),
+            _ => None,
+        };
         return Some(Plan {
             literals,
             lookback,
             reach: 0,
+            before,
         });
     }
     let (words, window) = context?;
@@ -583,6 +663,7 @@ fn plan(hir: &Hir, context: Option<&(Vec<String>, usize)>) -> Option<Plan> {
             .collect(),
         lookback: 0,
         reach: *window,
+        before: None,
     })
 }
 
@@ -604,17 +685,54 @@ fn inner_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, usize)> {
             }
             Some((all, lookback))
         }
-        HirKind::Concat(parts) => {
-            for k in 1..parts.len() {
-                let before = Hir::concat(parts[..k].to_vec()).properties().maximum_len();
-                let lookback = before.filter(|&n| n <= MAX_LOOKBACK)?;
-                if let Some(l) = prefixes(&Hir::concat(parts[k..].to_vec())) {
-                    return Some((l, lookback));
-                }
-            }
-            None
-        }
+        HirKind::Concat(parts) => trigger_split(parts).map(|(_, l, lookback)| (l, lookback)),
         _ => None,
+    }
+}
+
+/// Where the parts of a concatenation split into a first part of bounded
+/// length and the rest, which has prefix literals: `(k, literals,
+/// lookback)` for `parts[..k]` and `parts[k..]`, the first such split.
+fn trigger_split(parts: &[Hir]) -> Option<(usize, Vec<Vec<u8>>, usize)> {
+    for k in 1..parts.len() {
+        let before = Hir::concat(parts[..k].to_vec()).properties().maximum_len();
+        let lookback = before.filter(|&n| n <= MAX_LOOKBACK)?;
+        if let Some(l) = prefixes(&Hir::concat(parts[k..].to_vec())) {
+            return Some((k, l, lookback));
+        }
+    }
+    None
+}
+
+/// Marks in `bytes` every byte a match of `hir` can hold: its literals and
+/// classes, and for a class beyond ASCII, every byte of 0x80 and up.
+fn hir_bytes(hir: &Hir, bytes: &mut [bool; 256]) {
+    let mut mark = |lo: u32, hi: u32| {
+        for b in lo.min(256)..=hi.min(255) {
+            bytes[b as usize] = true;
+        }
+        if hi >= 0x80 {
+            bytes[0x80..].fill(true);
+        }
+    };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(lit) => lit.0.iter().for_each(|&b| mark(b.into(), b.into())),
+        HirKind::Class(Class::Bytes(c)) => {
+            for r in c.ranges() {
+                mark(r.start().into(), r.end().into());
+            }
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            for r in c.ranges() {
+                mark(r.start().into(), r.end().into());
+            }
+        }
+        HirKind::Repetition(r) => hir_bytes(&r.sub, bytes),
+        HirKind::Capture(c) => hir_bytes(&c.sub, bytes),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => {
+            hs.iter().for_each(|h| hir_bytes(h, bytes))
+        }
     }
 }
 
@@ -991,6 +1109,42 @@ mod tests {
         hays
     }
 
+    /// A search from the bytes behind a trigger reports the same matches,
+    /// in the same order, as the regex searching alone, also where some
+    /// are turned down (and the search resumes one byte on).
+    #[test]
+    fn searches_from_behind_a_trigger_equal_the_regex() {
+        let patterns = patterns();
+        let behind = ContentMatcher::new(&patterns, &[]).unwrap();
+        let (regex, n) = behind.clone().without_behind();
+        assert!(n > 0, "no pattern is searched from behind its trigger");
+        let mut hays = haystacks();
+        for extra in [
+            "x@y.co a.b@c.de.fg 1@2.33 -@-.xx .@.aa",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.com",
+            "\"jane\"@ex.com (ÅSE@FIRMA.DK) øre@x.dk \\u00e6@x.dk %40x.com a%40b.com",
+            "a@b@c.com @@x.com a@@b.com e@mail@example.com.",
+            "mail=jane@example.com&to=bob@example.org;cc=x@y.z",
+        ] {
+            hays.push(extra.as_bytes().to_vec());
+        }
+        let mut caches = [behind.create_cache(), regex.create_cache()];
+        for hay in &hays {
+            for turn_down in [false, true] {
+                let found = [&behind, &regex].map(|m| {
+                    let c = &mut caches[usize::from(std::ptr::eq(m, &regex))];
+                    let mut found = Vec::new();
+                    m.search(c, hay, 0, hay.len(), None, |r, s, e| {
+                        found.push((r, s, e));
+                        !(turn_down && s % 2 == 0)
+                    });
+                    found
+                });
+                assert_eq!(found[0], found[1], "{:?}", String::from_utf8_lossy(hay));
+            }
+        }
+    }
+
     /// Every match of a pattern searched alone, resuming after each match.
     fn alone(re: &Regex, hay: &[u8]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
@@ -1081,7 +1235,7 @@ mod tests {
             .iter()
             .filter_map(|t| match &t.find {
                 Find::Anchored(a) => Some((&a.0, Find::fallback_regex(&a.1).unwrap())),
-                Find::Regex(_) => None,
+                Find::Behind(_) | Find::Regex(_) => None,
             })
             .collect();
         assert!(anchored.len() > 20, "{} anchored", anchored.len());
