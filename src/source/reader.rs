@@ -193,7 +193,7 @@ mod tests {
                         input.push(b'\n');
                     }
                     if next(2) == 0 {
-                        input.truncate(input.len() - 1);
+                        input.pop();
                     }
                     let reader = Pieces {
                         bytes: &input,
