@@ -634,20 +634,17 @@ struct Plan {
 /// `None`: the pattern goes to the union.
 fn plan(hir: &Hir, context: Option<&(Vec<String>, usize)>) -> Option<Plan> {
     let folded = fold_case(hir);
-    if let Some((literals, lookback)) = inner_literals(&folded) {
+    let found = match (prefixes(&folded), folded.kind()) {
+        (Some(literals), _) => Some((literals, 0, None)),
         // A trigger after a first part of the whole pattern (not of one
-        // alternative): the bytes that part holds, in either case.
-        let before = match folded.kind() {
-            HirKind::Concat(parts) if lookback > 0 => trigger_split(parts).map(|(k, _, _)| {
-                let mut bytes = Box::new([false; 256]);
-                parts[..k].iter().for_each(|h| hir_bytes(h, &mut bytes));
-                for b in b'a'..=b'z' {
-                    bytes[usize::from(b.to_ascii_uppercase())] |= bytes[usize::from(b)];
-                }
-                bytes
-            }),
-            _ => None,
-        };
+        // alternative): the bytes that part holds come along.
+        (None, HirKind::Concat(parts)) => trigger_split(parts).map(|(k, literals, lookback)| {
+            let before = (lookback > 0).then(|| held_bytes(&parts[..k]));
+            (literals, lookback, before)
+        }),
+        (None, _) => inner_parts(&folded).map(|(literals, lookback)| (literals, lookback, None)),
+    };
+    if let Some((literals, lookback, before)) = found {
         return Some(Plan {
             literals,
             lookback,
@@ -670,9 +667,15 @@ fn plan(hir: &Hir, context: Option<&(Vec<String>, usize)>) -> Option<Plan> {
 /// Literals every match of `hir` contains, and how far before one of them
 /// a match may start (0: a prefix).
 fn inner_literals(hir: &Hir) -> Option<(Vec<Vec<u8>>, usize)> {
-    if let Some(l) = prefixes(hir) {
-        return Some((l, 0));
+    match prefixes(hir) {
+        Some(l) => Some((l, 0)),
+        None => inner_parts(hir),
     }
+}
+
+/// [`inner_literals`] of `hir`'s parts, for a `hir` without good prefix
+/// literals of its own.
+fn inner_parts(hir: &Hir) -> Option<(Vec<Vec<u8>>, usize)> {
     match hir.kind() {
         HirKind::Capture(c) => inner_literals(&c.sub),
         HirKind::Alternation(alts) => {
@@ -702,6 +705,17 @@ fn trigger_split(parts: &[Hir]) -> Option<(usize, Vec<Vec<u8>>, usize)> {
         }
     }
     None
+}
+
+/// Every byte a match of the concatenation of `parts` can hold, in either
+/// case (the parts are case-folded).
+fn held_bytes(parts: &[Hir]) -> Box<[bool; 256]> {
+    let mut bytes = Box::new([false; 256]);
+    parts.iter().for_each(|h| hir_bytes(h, &mut bytes));
+    for b in b'a'..=b'z' {
+        bytes[usize::from(b.to_ascii_uppercase())] |= bytes[usize::from(b)];
+    }
+    bytes
 }
 
 /// Marks in `bytes` every byte a match of `hir` can hold: its literals and
