@@ -184,6 +184,7 @@ pub fn scrub_record(
         s: scratch,
         cache: cache.as_deref_mut(),
         record,
+        escapes: (escaped, url_escaped),
     };
     let frame = Frame {
         depth: 0,
@@ -257,6 +258,9 @@ struct Scan<'a> {
     cache: Option<&'a mut ContentCache>,
     /// The record as it came, which every edit's span is mapped back to.
     record: &'a [u8],
+    /// What escapes the record holds ([`escape_kinds`]): text of the
+    /// record itself without them has no layer to decode.
+    escapes: (bool, bool),
 }
 
 impl Scan<'_> {
@@ -476,7 +480,13 @@ impl Scan<'_> {
             return;
         }
         let part = &hay[from..to];
-        if has_url_escape(part) {
+        // Text of the record itself (depth 0) holds only escapes the
+        // record holds.
+        let (backslash, url) = match frame.depth {
+            0 => self.escapes,
+            _ => (true, true),
+        };
+        if url && has_url_escape(part) {
             let mut layer = std::mem::take(&mut self.s.layers[depth]);
             url_decode(part, &mut layer.text, &mut layer.map);
             layer.base = from;
@@ -485,7 +495,7 @@ impl Scan<'_> {
             self.text(&text, Frame { depth, ..frame }, 0, text.len());
             self.s.layers[depth].text = text;
         }
-        if !in_string && memchr::memchr(b'\\', part).is_some() {
+        if backslash && !in_string && memchr::memchr(b'\\', part).is_some() {
             let mut layer = std::mem::take(&mut self.s.layers[depth]);
             json_unescape(part, &mut layer.text, &mut layer.map);
             layer.base = from;
@@ -603,13 +613,19 @@ impl Scan<'_> {
             leaf(s, e)
                 .is_some_and(|t| t.kind == Kind::Str && s > t.start as usize && e < t.end as usize)
         };
-        // A pair inside one string has its separator inside it too.
-        let seps = tokens
+        // A pair inside one string has its separator inside it too: one
+        // scan of the document, each separator checked against the string
+        // tokens in order (strings do not nest).
+        let mut strings = tokens
             .iter()
             .filter(|t| t.kind == Kind::Str && t.end - t.start > 2)
-            .flat_map(|t| {
-                let (cs, ce) = (t.start as usize + 1, t.end as usize - 1);
-                memchr::memchr2_iter(b'=', b':', &hay[cs..ce]).map(move |i| cs + i)
+            .map(|t| (t.start as usize + 1, t.end as usize - 1))
+            .peekable();
+        let seps = memchr::memchr2_iter(b'=', b':', &hay[from..to])
+            .map(move |i| from + i)
+            .filter(move |&i| {
+                while strings.next_if(|&(_, ce)| ce <= i).is_some() {}
+                strings.peek().is_some_and(|&(cs, _)| cs <= i)
             });
         self.pairs(hay, inner, from, to, seps, in_string, |p| {
             in_string(p.key.0, p.value.1)
