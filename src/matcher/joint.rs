@@ -350,7 +350,7 @@ impl Joint {
 
     /// The entry for `byte` from `state`, computed if not known yet.
     fn next(&self, cache: &mut JointCache, state: u32, byte: u8, pins: &mut [u32]) -> u32 {
-        let at = slot(state as usize, &self.columns, byte);
+        let at = self.columns[usize::from(byte)] as usize + state as usize;
         let entry = u32::from(cache.table[at]);
         if entry != UNKNOWN {
             return entry;
@@ -474,7 +474,7 @@ fn walk<const L: usize>(
     let mut at = 0;
     while at < n {
         let e: [usize; L] =
-            std::array::from_fn(|j| table[slot(s[j], columns, hays[j][at])] as usize);
+            std::array::from_fn(|j| column(table, columns, hays[j][at])[s[j]] as usize);
         let any = e.iter().fold(0, |any, &e| any | e);
         if any < MATCH as usize {
             s = e;
@@ -495,11 +495,14 @@ fn walk<const L: usize>(
     (s.map(|s| s as u32), at)
 }
 
-/// Where the entry for `byte` from `state` lies. (The mask never changes a
-/// state's slot: it only tells the compiler that the index is in bounds.)
+/// The column of `byte`'s class: the entries of every state for it. A walk
+/// indexes it by state, so the next lookup waits only on the last one (a
+/// state added to the column's start would put an addition on that path).
+/// (The mask never changes a column's start: it only tells the compiler
+/// that the start is in bounds.)
 #[inline(always)]
-fn slot(state: usize, columns: &[u32; 256], byte: u8) -> usize {
-    (state + columns[usize::from(byte)] as usize) & (TABLE_LEN - 1)
+fn column<'t>(table: &'t Table, columns: &[u32; 256], byte: u8) -> &'t [u16] {
+    &table[columns[usize::from(byte)] as usize & (TABLE_LEN - 1)..]
 }
 
 /// How many haystacks [`Joint::scan_many`] walks side by side.
