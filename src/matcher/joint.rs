@@ -83,8 +83,14 @@ const IDLE: u32 = u32::MAX;
 /// fewer where there are many classes.
 const TABLE_LEN: usize = 1 << 20;
 
-/// The transitions of a [`JointCache`].
-type Table = [u16; TABLE_LEN];
+/// Entries a walk may index from a column's start: every state a 16-bit
+/// entry can name.
+const REACH: usize = 1 << 16;
+
+/// The transitions of a [`JointCache`], and room past the last column so
+/// that every column's start has [`REACH`] entries after it (never used:
+/// states stay below [`Joint::rows`]).
+type Table = [u16; TABLE_LEN + REACH];
 
 impl Joint {
     pub fn new(literals: Literals, gate: Gate) -> Joint {
@@ -133,10 +139,10 @@ impl Joint {
         JointCache {
             gate: self.gate.create_cache(),
             gate_clears: 0,
-            table: vec![0; TABLE_LEN]
+            table: vec![0; TABLE_LEN + REACH]
                 .into_boxed_slice()
                 .try_into()
-                .expect("the table has TABLE_LEN entries"),
+                .expect("the table has TABLE_LEN + REACH entries"),
             pairs: Vec::new(),
             index: HashMap::new(),
             starts: Vec::new(),
@@ -470,11 +476,13 @@ fn walk<const L: usize>(
 ) -> ([u32; L], usize) {
     let n = hays.iter().map(|h| h.len()).min().unwrap_or(0);
     let hays = hays.map(|h| &h[..n]);
-    let mut s = states.map(|s| s as usize);
+    // Entries are 16 bits, and so the states: indexing a column by one
+    // needs no bounds check.
+    let mut s = states.map(|s| usize::from(s as u16));
     let mut at = 0;
     while at < n {
         let e: [usize; L] =
-            std::array::from_fn(|j| column(table, columns, hays[j][at])[s[j]] as usize);
+            std::array::from_fn(|j| usize::from(column(table, columns, hays[j][at])[s[j]]));
         let any = e.iter().fold(0, |any, &e| any | e);
         if any < MATCH as usize {
             s = e;
@@ -499,10 +507,13 @@ fn walk<const L: usize>(
 /// indexes it by state, so the next lookup waits only on the last one (a
 /// state added to the column's start would put an addition on that path).
 /// (The mask never changes a column's start: it only tells the compiler
-/// that the start is in bounds.)
+/// that the column is in bounds.)
 #[inline(always)]
-fn column<'t>(table: &'t Table, columns: &[u32; 256], byte: u8) -> &'t [u16] {
-    &table[columns[usize::from(byte)] as usize & (TABLE_LEN - 1)..]
+fn column<'t>(table: &'t Table, columns: &[u32; 256], byte: u8) -> &'t [u16; REACH] {
+    let start = columns[usize::from(byte)] as usize & (TABLE_LEN - 1);
+    table[start..start + REACH]
+        .try_into()
+        .expect("a column has REACH entries")
 }
 
 /// How many haystacks [`Joint::scan_many`] walks side by side.
