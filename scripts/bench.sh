@@ -6,14 +6,22 @@
 # of all logscrub threads (reader, workers, writer), which is what a core
 # delivers and stays meaningful on a busy machine.
 #
-# Usage: scripts/bench.sh [MEGABYTES]    (default 100)
+# Usage: scripts/bench.sh [MEGABYTES] [BINARY]
+#   MEGABYTES  corpus size (default 100)
+#   BINARY     the build to measure (default: target/release/logscrub, built
+#              here); e.g. target/pgo/release/logscrub from
+#              scripts/build-pgo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=${1:-100}
 data=bench-data
 mkdir -p "$data"
-cargo build --release --quiet
-bin=target/release/logscrub
+if [ -n "${2:-}" ]; then
+  bin=$2
+else
+  cargo build --release --quiet
+  bin=target/release/logscrub
+fi
 
 if [ ! -s "$data/mixed-$mb.log" ]; then
   python3 scripts/gen-mixed.py "$data/mixed-$mb.log" "$mb"

@@ -3,7 +3,9 @@
 
 Usage: scripts/gen-mixed.py OUT_FILE [MEGABYTES] [KIND]   (default 100 MB)
 
-Deterministic (fixed seed). About 70% of lines are clean service logs
+Deterministic: the seed is fixed, or taken from the SEED environment
+variable (scripts/build-pgo.sh trains on another seed than the benchmark
+measures). About 70% of lines are clean service logs
 (timestamps, ids, paths, versions, durations); the rest carry the kinds of
 personal, health and credential data logscrub removes. With KIND, every
 line is of that one kind (clean_text, clean_json, clean_logfmt, or dirty0
@@ -12,10 +14,11 @@ and an IP, a URL-encoded e-mail in a query, a logfmt payment with a card
 and a password, a bearer JWT), to measure what each kind costs.
 """
 import json
+import os
 import random
 import sys
 
-rng = random.Random(20261123)
+rng = random.Random(int(os.environ.get("SEED", "20261123")))
 FIRST = ["Jane", "Søren", "Zofia", "Ahmed", "Maria", "Lars", "Anna", "Piotr", "Emma", "Jonas"]
 LAST = ["Doe", "Hansen", "Wójcik", "Nielsen", "Kowalski", "Smith", "Jensen", "Nowak"]
 SERVICES = ["checkout", "auth", "cycle-tracker", "sync", "billing", "push", "search"]
