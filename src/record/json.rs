@@ -184,14 +184,12 @@ fn skip_ws(doc: &[u8], mut i: usize) -> usize {
 }
 
 /// End (after the closing quote) of the string starting at `doc[start] ==
-/// '"'`, and whether it holds an escape. Most strings in a log record are
-/// short, and a call to `memchr` costs more than the string: the first
-/// bytes are looked at eight at a time, a longer rest by `memchr`.
+/// '"'`, and whether it holds an escape.
 fn string_end(doc: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
     let mut i = start + 1;
     let mut escaped = false;
     loop {
-        let Some(stop) = quote_or_backslash(doc, i) else {
+        let Some(stop) = super::quote_or_backslash(doc, i, b'"') else {
             return Err(SyntaxError(start));
         };
         if doc[stop] == b'"' {
@@ -203,35 +201,6 @@ fn string_end(doc: &[u8], start: usize) -> Result<(usize, bool), SyntaxError> {
             return Err(SyntaxError(start));
         }
     }
-}
-
-/// The first `"` or `\` in `doc[from..]`.
-fn quote_or_backslash(doc: &[u8], from: usize) -> Option<usize> {
-    const WORDS: usize = 4;
-    let mut i = from;
-    for _ in 0..WORDS {
-        let Some(chunk) = doc.get(i..i + 8) else {
-            let rest = doc[i..].iter().position(|&b| b == b'"' || b == b'\\');
-            return rest.map(|j| i + j);
-        };
-        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let hits = has_byte(word, b'"') | has_byte(word, b'\\');
-        if hits != 0 {
-            return Some(i + hits.trailing_zeros() as usize / 8);
-        }
-        i += 8;
-    }
-    memchr::memchr2(b'"', b'\\', &doc[i..]).map(|j| i + j)
-}
-
-/// The high bit of each byte of `word` that equals `byte`. Only the lowest
-/// such bit is exact (a borrow may mark bytes above a match), which is the
-/// one [`quote_or_backslash`] takes.
-fn has_byte(word: u64, byte: u8) -> u64 {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let x = word ^ (LOW * u64::from(byte));
-    x.wrapping_sub(LOW) & !x & HIGH
 }
 
 fn number_end(doc: &[u8], start: usize) -> Result<usize, SyntaxError> {

@@ -127,11 +127,11 @@ fn pair_at<T>(
 /// End (exclusive, before the quote) of a quoted value starting at `from`.
 fn quoted_end(hay: &[u8], from: usize, quote: u8) -> usize {
     let mut i = from;
-    while let Some(j) = memchr::memchr2(quote, b'\\', &hay[i..]) {
-        if hay[i + j] == quote {
-            return i + j;
+    while let Some(j) = super::quote_or_backslash(hay, i, quote) {
+        if hay[j] == quote {
+            return j;
         }
-        i += j + 2;
+        i = j + 2;
         if i >= hay.len() {
             return hay.len();
         }
