@@ -28,7 +28,7 @@ use aho_corasick::automaton::StateID;
 use regex_automata::hybrid::dfa::Cache as GateCache;
 
 use super::gate::{Gate, Gated};
-use super::literals::{never_breaks, Literals};
+use super::literals::Literals;
 
 /// The trigger literals and the gate, walked as one automaton.
 #[derive(Debug, Clone)]
@@ -67,6 +67,12 @@ struct Known {
     /// The gate cache's clear count that the pairs' gate states belong to.
     gate_clears: usize,
     pairs: Vec<Pair>,
+    /// Per pair, the literals that end where a walk enters it: a range of
+    /// `ends`. (The literal automaton keeps them a few loads further away;
+    /// a walk reports about three a record.)
+    reports: Vec<(u32, u32)>,
+    /// `(literal, length)` of every pair's literals, one pair after another.
+    ends: Vec<(u32, u32)>,
     index: HashMap<Pair, u32>,
     /// States that walks started in, by the gate's start state...
     starts: Vec<(Gated, u32)>,
@@ -162,6 +168,8 @@ impl Joint {
                 gate: self.gate.create_cache(),
                 gate_clears: 0,
                 pairs: Vec::new(),
+                reports: Vec::new(),
+                ends: Vec::new(),
                 index: HashMap::new(),
                 starts: Vec::new(),
                 first: None,
@@ -356,10 +364,10 @@ impl Joint {
     /// Reports the literal occurrences ending at `end`, where a walk
     /// entered `state`.
     fn report(&self, cache: &Known, state: u32, end: usize, f: &mut impl FnMut(usize, usize, u32)) {
-        let pair = cache.pairs[state as usize];
-        let _ = self
-            .literals
-            .report(pair.literal, end, &mut never_breaks(f));
+        let (from, to) = cache.reports[state as usize];
+        for &(id, len) in &cache.ends[from as usize..to as usize] {
+            f(end - len as usize, end, id);
+        }
     }
 
     /// The state a walk of `hay[from..to]` starts in.
@@ -467,6 +475,10 @@ impl Joint {
             table[column * self.rows + state].set(UNKNOWN as u16);
         }
         cache.pairs.push(pair);
+        let from = cache.ends.len() as u32;
+        let ends = self.literals.matches(pair.literal);
+        cache.ends.extend(ends.map(|(id, len)| (id, len as u32)));
+        cache.reports.push((from, cache.ends.len() as u32));
         cache.index.insert(pair, state as u32);
         state as u32
     }
@@ -485,6 +497,8 @@ impl Joint {
             *keep = (pin != IDLE).then(|| cache.pairs[pin as usize]);
         }
         cache.pairs.clear();
+        cache.reports.clear();
+        cache.ends.clear();
         cache.index.clear();
         cache.starts.clear();
         cache.first = None;

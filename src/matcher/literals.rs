@@ -112,14 +112,24 @@ impl Literals {
         end: usize,
         f: &mut impl FnMut(usize, usize, u32) -> ControlFlow<B>,
     ) -> ControlFlow<B> {
-        let dfa = &self.dfa;
-        if dfa.is_match(sid) {
-            for i in 0..dfa.match_len(sid) {
-                let id = dfa.match_pattern(sid, i);
-                f(end - dfa.pattern_len(id), end, id.as_u32())?;
-            }
+        for (id, len) in self.matches(sid) {
+            f(end - len, end, id)?;
         }
         ControlFlow::Continue(())
+    }
+
+    /// The literals that end where a walk entered `sid`, as `(id, length)`.
+    pub(super) fn matches(&self, sid: StateID) -> impl Iterator<Item = (u32, usize)> + '_ {
+        let dfa = &self.dfa;
+        let n = if dfa.is_match(sid) {
+            dfa.match_len(sid)
+        } else {
+            0
+        };
+        (0..n).map(move |i| {
+            let id = dfa.match_pattern(sid, i);
+            (id.as_u32(), dfa.pattern_len(id))
+        })
     }
 }
 
