@@ -282,6 +282,46 @@ mod tests {
         assert_eq!(source_span(&map, emoji, emoji + 2), (23, 35));
     }
 
+    /// Every span of decoded bytes, wherever it starts and ends (also
+    /// inside the bytes of one escape, as in a character that is several
+    /// UTF-8 bytes), maps back to whole escapes: its source span starts
+    /// and ends where an escape or a plain byte starts, and decoding that
+    /// source span again gives bytes that hold the span. So an edit never
+    /// leaves half an escape behind on either side.
+    #[test]
+    fn spans_map_back_to_whole_escapes() {
+        type Decode = fn(&[u8], &mut Vec<u8>, &mut Vec<u32>);
+        let cases: [(&[u8], Decode); 3] = [
+            (
+                br#"a\u0040b \"q\" \ud83d\ude00\n\u00e9x\u20ac\"#,
+                json_unescape,
+            ),
+            (br#"\ud83dz \uDE00 \u12"#, json_unescape),
+            (b"q=a%2Bb%40c.d&r=%E2%82%AC+x%2%%41", url_decode),
+        ];
+        for (src, decode) in cases {
+            let (mut out, mut map) = (Vec::new(), Vec::new());
+            decode(src, &mut out, &mut map);
+            let starts: Vec<usize> = map.iter().map(|&m| m as usize).collect();
+            let (mut again, mut scratch) = (Vec::new(), Vec::new());
+            for a in 0..out.len() {
+                for b in a + 1..=out.len() {
+                    let (from, to) = source_span(&map, a, b);
+                    let text = String::from_utf8_lossy(&src[from..to]);
+                    assert!(
+                        starts.contains(&from) && starts.contains(&to),
+                        "{a}..{b} maps to {from}..{to}, {text:?}: not whole escapes"
+                    );
+                    decode(&src[from..to], &mut again, &mut scratch);
+                    assert!(
+                        again.windows(b - a).any(|w| w == &out[a..b]),
+                        "{a}..{b} maps to {text:?}, which does not decode to it"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn escape_round_trip() {
         let mut out = Vec::new();
