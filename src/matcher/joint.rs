@@ -347,25 +347,25 @@ impl Joint {
     fn take(
         &self,
         table: &Table,
-        cache: &mut Known,
+        known: &mut Known,
         pins: &mut [u32],
         k: usize,
         byte: u8,
         end: usize,
         f: &mut impl FnMut(usize, usize, u32),
     ) {
-        let entry = self.next(table, cache, pins[k], byte, pins);
+        let entry = self.next(table, known, pins[k], byte, pins);
         pins[k] = entry & STATE;
         if entry & MATCH != 0 {
-            self.report(cache, entry & STATE, end, f);
+            self.report(known, entry & STATE, end, f);
         }
     }
 
     /// Reports the literal occurrences ending at `end`, where a walk
     /// entered `state`.
-    fn report(&self, cache: &Known, state: u32, end: usize, f: &mut impl FnMut(usize, usize, u32)) {
-        let (from, to) = cache.reports[state as usize];
-        for &(id, len) in &cache.ends[from as usize..to as usize] {
+    fn report(&self, known: &Known, state: u32, end: usize, f: &mut impl FnMut(usize, usize, u32)) {
+        let (from, to) = known.reports[state as usize];
+        for &(id, len) in &known.ends[from as usize..to as usize] {
             f(end - len as usize, end, id);
         }
     }
@@ -374,28 +374,28 @@ impl Joint {
     fn start(
         &self,
         table: &Table,
-        cache: &mut Known,
+        known: &mut Known,
         hay: &[u8],
         from: usize,
         to: usize,
         pins: &mut [u32],
     ) -> u32 {
-        if let (0, Some(state)) = (from, cache.first) {
+        if let (0, Some(state)) = (from, known.first) {
             return state;
         }
-        let gate = self.gate.start(&mut cache.gate, hay, from, to);
-        self.after_gate(table, cache, pins);
-        let state = match cache.starts.iter().find(|(g, _)| *g == gate) {
+        let gate = self.gate.start(&mut known.gate, hay, from, to);
+        self.after_gate(table, known, pins);
+        let state = match known.starts.iter().find(|(g, _)| *g == gate) {
             Some(&(_, state)) => state,
             None => {
                 let literal = self.literals.start();
-                let state = self.state(table, cache, Pair { literal, gate }, pins);
-                cache.starts.push((gate, state));
+                let state = self.state(table, known, Pair { literal, gate }, pins);
+                known.starts.push((gate, state));
                 state
             }
         };
         if from == 0 {
-            cache.first = Some(state);
+            known.first = Some(state);
         }
         state
     }
@@ -404,7 +404,7 @@ impl Joint {
     fn next(
         &self,
         table: &Table,
-        cache: &mut Known,
+        known: &mut Known,
         state: u32,
         byte: u8,
         pins: &mut [u32],
@@ -414,15 +414,15 @@ impl Joint {
         if entry != UNKNOWN {
             return entry;
         }
-        let pair = cache.pairs[state as usize];
+        let pair = known.pairs[state as usize];
         let literal = self.literals.next(pair.literal, byte);
         let gate = match pair.gate {
-            Gated::Open(g) => self.gate.step(&mut cache.gate, g, byte),
+            Gated::Open(g) => self.gate.step(&mut known.gate, g, byte),
             answer => answer,
         };
-        let restarts = cache.restarts;
-        self.after_gate(table, cache, pins);
-        let next = self.state(table, cache, Pair { literal, gate }, pins);
+        let restarts = known.restarts;
+        self.after_gate(table, known, pins);
+        let next = self.state(table, known, Pair { literal, gate }, pins);
         let entry = next
             | if self.literals.is_match(literal) {
                 MATCH
@@ -430,7 +430,7 @@ impl Joint {
                 0
             };
         // After a restart, `state` is gone (and `at` with it).
-        if cache.restarts == restarts {
+        if known.restarts == restarts {
             table[at].set(entry as u16);
         }
         entry
@@ -440,46 +440,46 @@ impl Joint {
     fn finish(
         &self,
         table: &Table,
-        cache: &mut Known,
+        known: &mut Known,
         state: u32,
         hay: &[u8],
         to: usize,
         pins: &mut [u32],
     ) -> bool {
-        let pair = cache.pairs[state as usize];
-        let maybe = self.gate.finish(&mut cache.gate, pair.gate, hay, to);
-        self.after_gate(table, cache, pins);
+        let pair = known.pairs[state as usize];
+        let maybe = self.gate.finish(&mut known.gate, pair.gate, hay, to);
+        self.after_gate(table, known, pins);
         maybe
     }
 
     /// Starts over if the gate's last step cleared its cache: the pairs'
     /// gate states are gone then.
-    fn after_gate(&self, table: &Table, cache: &mut Known, pins: &mut [u32]) {
-        let clears = Gate::clears(&cache.gate);
-        if clears != cache.gate_clears {
-            cache.gate_clears = clears;
-            self.restart(table, cache, pins, true);
+    fn after_gate(&self, table: &Table, known: &mut Known, pins: &mut [u32]) {
+        let clears = Gate::clears(&known.gate);
+        if clears != known.gate_clears {
+            known.gate_clears = clears;
+            self.restart(table, known, pins, true);
         }
     }
 
     /// The state of `pair`, built if new.
-    fn state(&self, table: &Table, cache: &mut Known, pair: Pair, pins: &mut [u32]) -> u32 {
-        if let Some(&state) = cache.index.get(&pair) {
+    fn state(&self, table: &Table, known: &mut Known, pair: Pair, pins: &mut [u32]) -> u32 {
+        if let Some(&state) = known.index.get(&pair) {
             return state;
         }
-        if cache.pairs.len() >= self.max_pairs {
-            self.restart(table, cache, pins, false);
+        if known.pairs.len() >= self.max_pairs {
+            self.restart(table, known, pins, false);
         }
-        let state = cache.pairs.len();
+        let state = known.pairs.len();
         for column in 0..self.width {
             table[column * self.rows + state].set(UNKNOWN as u16);
         }
-        cache.pairs.push(pair);
-        let from = cache.ends.len() as u32;
+        known.pairs.push(pair);
+        let from = known.ends.len() as u32;
         let ends = self.literals.matches(pair.literal);
-        cache.ends.extend(ends.map(|(id, len)| (id, len as u32)));
-        cache.reports.push((from, cache.ends.len() as u32));
-        cache.index.insert(pair, state as u32);
+        known.ends.extend(ends.map(|(id, len)| (id, len as u32)));
+        known.reports.push((from, known.ends.len() as u32));
+        known.index.insert(pair, state as u32);
         state as u32
     }
 
@@ -487,28 +487,28 @@ impl Joint {
     /// new states. After the gate's cache was cleared, their gate states
     /// are gone too: a walk still open says "maybe", which costs a union
     /// search and never misses a match.
-    fn restart(&self, table: &Table, cache: &mut Known, pins: &mut [u32], gate_cleared: bool) {
+    fn restart(&self, table: &Table, known: &mut Known, pins: &mut [u32], gate_cleared: bool) {
         debug_assert!(
             pins.len() <= LANES,
             "a walk pins at most one state per lane"
         );
         let mut kept = [None; LANES];
         for (keep, &pin) in kept.iter_mut().zip(pins.iter()) {
-            *keep = (pin != IDLE).then(|| cache.pairs[pin as usize]);
+            *keep = (pin != IDLE).then(|| known.pairs[pin as usize]);
         }
-        cache.pairs.clear();
-        cache.reports.clear();
-        cache.ends.clear();
-        cache.index.clear();
-        cache.starts.clear();
-        cache.first = None;
-        cache.restarts += 1;
+        known.pairs.clear();
+        known.reports.clear();
+        known.ends.clear();
+        known.index.clear();
+        known.starts.clear();
+        known.first = None;
+        known.restarts += 1;
         for (pin, keep) in pins.iter_mut().zip(kept) {
             let Some(mut pair) = keep else { continue };
             if gate_cleared && matches!(pair.gate, Gated::Open(_)) {
                 pair.gate = Gated::Maybe;
             }
-            *pin = self.state(table, cache, pair, &mut []);
+            *pin = self.state(table, known, pair, &mut []);
         }
     }
 }
