@@ -409,8 +409,12 @@ impl Joint {
         byte: u8,
         pins: &mut [u32],
     ) -> u32 {
-        let at = self.columns[usize::from(byte)] as usize + state as usize;
-        let entry = u32::from(table[at].get());
+        let columns = Offsets {
+            table,
+            starts: &self.columns,
+        };
+        let cell = &columns.column(byte)[state as usize];
+        let entry = u32::from(cell.get());
         if entry != UNKNOWN {
             return entry;
         }
@@ -429,9 +433,9 @@ impl Joint {
             } else {
                 0
             };
-        // After a restart, `state` is gone (and `at` with it).
+        // After a restart, `state` is gone (and its entry with it).
         if known.restarts == restarts {
-            table[at].set(entry as u16);
+            cell.set(entry as u16);
         }
         entry
     }
