@@ -21,7 +21,7 @@ use regex_syntax::hir::{self, Class, ClassBytes, ClassBytesRange, Hir, HirKind};
 use super::anchored::{AnchoredCache, AnchoredDfa};
 use super::gate::Gate;
 use super::joint::{Joint, JointCache};
-use super::literals::{never_breaks, Literals};
+use super::literals::{never_breaks, CompactLiterals, Literals};
 
 /// Words that must (or must not) appear shortly before a match.
 #[derive(Debug, Clone)]
@@ -53,7 +53,8 @@ impl Context {
 pub struct ContentPattern {
     /// Index of the rule in the compiled rule list.
     pub rule: u32,
-    pub pattern: String,
+    /// The pattern, parsed by [`parse_pattern`].
+    pub hir: Hir,
     /// The rule's context words and window, if it has any: a match can only
     /// count within `window` bytes after one of them.
     pub context: Option<(Vec<String>, usize)>,
@@ -288,12 +289,11 @@ impl ContentMatcher {
         let mut union_rules = Vec::new();
         let mut gate = Vec::new();
         for p in patterns {
-            let hir = parse_pattern(&p.pattern)?;
             // Each alternative of a top-level alternation is planned on its
             // own: `npm_...|AIza...` has a good trigger per alternative.
-            let alternatives = match hir.kind() {
+            let alternatives = match p.hir.kind() {
                 HirKind::Alternation(alts) => alts.clone(),
-                _ => vec![hir],
+                _ => vec![p.hir.clone()],
             };
             // A shape stands for the whole rule: the gate needs it once,
             // however many alternatives go to the union.
@@ -359,19 +359,16 @@ impl ContentMatcher {
         };
         let triggers = match (literals.is_empty(), &union) {
             (true, _) => Triggers::None,
-            (false, u) => {
-                let literals =
-                    Literals::new(&literals).map_err(|e| format!("trigger literals: {e}"))?;
-                match u {
-                    None => Triggers::Alone(Box::new(literals)),
-                    // The gate's states are few (it only asks "any
-                    // match?"); input that would need more only costs it
-                    // time.
-                    Some(_) => {
-                        Triggers::Gated(Box::new(Joint::new(literals, Gate::new(&gate, 8 << 20)?)))
-                    }
-                }
-            }
+            (false, None) => Triggers::Alone(Box::new(
+                Literals::new(&literals).map_err(|e| format!("trigger literals: {e}"))?,
+            )),
+            // The gate's states are few (it only asks "any match?"); input
+            // that would need more only costs it time.
+            (false, Some(_)) => Triggers::Gated(Box::new(Joint::new(
+                CompactLiterals::compact(&literals)
+                    .map_err(|e| format!("trigger literals: {e}"))?,
+                Gate::new(&gate, 8 << 20)?,
+            ))),
         };
         Ok(ContentMatcher {
             triggered,
@@ -798,15 +795,21 @@ fn fold_case(hir: &Hir) -> Hir {
         HirKind::Empty => Hir::empty(),
         HirKind::Literal(l) => Hir::literal(l.0.to_ascii_lowercase()),
         HirKind::Class(Class::Bytes(c)) => {
-            let mut set = [false; 256];
+            // Each range's part in `A-Z` moves to `a-z`; the rest stays.
+            let mut ranges = Vec::with_capacity(c.ranges().len() + 2);
             for r in c.iter() {
-                for b in r.start()..=r.end() {
-                    set[b.to_ascii_lowercase() as usize] = true;
+                let (start, end) = (r.start(), r.end());
+                let (upper_start, upper_end) = (start.max(b'A'), end.min(b'Z'));
+                if upper_start <= upper_end {
+                    ranges.push(ClassBytesRange::new(upper_start + 32, upper_end + 32));
+                }
+                if start < b'A' {
+                    ranges.push(ClassBytesRange::new(start, end.min(b'A' - 1)));
+                }
+                if end > b'Z' {
+                    ranges.push(ClassBytesRange::new(start.max(b'Z' + 1), end));
                 }
             }
-            let ranges = (0..=255u8)
-                .filter(|&b| set[b as usize])
-                .map(|b| ClassBytesRange::new(b, b));
             Hir::class(Class::Bytes(ClassBytes::new(ranges)))
         }
         HirKind::Class(c) => Hir::class(c.clone()),
@@ -870,7 +873,7 @@ mod tests {
             .map(|(i, (pattern, context, validator))| {
                 let p = ContentPattern {
                     rule: i as u32,
-                    pattern,
+                    hir: parse_pattern(&pattern).unwrap(),
                     context,
                     shape: None,
                 };
@@ -895,7 +898,7 @@ mod tests {
     }
 
     /// The literals and the union's gate of the built-in content rules.
-    fn joint_parts() -> (ContentMatcher, Literals, Vec<Hir>) {
+    fn joint_parts() -> (ContentMatcher, CompactLiterals, Vec<Hir>) {
         let matcher = ContentMatcher::new(&patterns(), &[]).unwrap();
         let Triggers::Gated(joint) = &matcher.triggers else {
             panic!("the built-in rules have a union to gate");
@@ -904,7 +907,7 @@ mod tests {
         let union: Vec<Hir> = patterns()
             .iter()
             .flat_map(|p| {
-                let hir = parse_pattern(&p.pattern).unwrap();
+                let hir = p.hir.clone();
                 match hir.kind() {
                     HirKind::Alternation(alts) => alts.clone(),
                     _ => vec![hir],
@@ -957,7 +960,7 @@ mod tests {
 
     /// Every literal occurrence in `hay[from..to]`, by the literal scan.
     fn scan_alone(
-        literals: &Literals,
+        literals: &CompactLiterals,
         hay: &[u8],
         from: usize,
         to: usize,
@@ -1186,7 +1189,7 @@ mod tests {
         let alone_regexes: Vec<_> = patterns
             .iter()
             .map(|p| {
-                let re = Regex::builder().syntax(syntax_config()).build(&p.pattern);
+                let re = Regex::builder().build_from_hir(&p.hir);
                 (p, re.unwrap())
             })
             .collect();
@@ -1226,7 +1229,7 @@ mod tests {
                             .any(|&(r, fs, fe)| r == p.rule && fs <= s && e <= fe),
                         "pattern {} ({}) matches {:?} in {:?} but the search missed it; found {:?}",
                         p.rule,
-                        p.pattern,
+                        p.hir,
                         String::from_utf8_lossy(&hay[s..e]),
                         String::from_utf8_lossy(&hay),
                         found
@@ -1274,7 +1277,7 @@ mod tests {
         // `c-d` is found (it ends) before `abc-def`, which starts earlier.
         let patterns = [ContentPattern {
             rule: 0,
-            pattern: r"(?:abc-def|c-d)[0-9]*".into(),
+            hir: parse_pattern(r"(?:abc-def|c-d)[0-9]*").unwrap(),
             context: None,
             shape: None,
         }];
@@ -1288,6 +1291,40 @@ mod tests {
             true
         });
         assert_eq!(found, [(2, 10), (11, 15)]);
+    }
+
+    /// A folded class holds exactly the lower case of every byte of the
+    /// class it came from.
+    #[test]
+    fn folded_classes_hold_the_lower_case_of_every_byte() {
+        let bytes_of = |hir: &Hir| -> Vec<u8> {
+            let HirKind::Class(Class::Bytes(c)) = hir.kind() else {
+                panic!("not a byte class: {hir:?}");
+            };
+            c.iter().flat_map(|r| r.start()..=r.end()).collect()
+        };
+        for class in [
+            "[A-Z]",
+            "[a-z]",
+            "[0-9A-F]",
+            "[@-`]",
+            "[^a-z]",
+            "[^A-Z]",
+            "[AZ]",
+            "[Z-a]",
+            "[\\x00-\\xff]",
+            "[ -Z]",
+            "[B-Y_]",
+            "[A-Za-z0-9+/=]",
+            "[^\\s&]",
+            "[\\[-\\x7f]",
+        ] {
+            let hir = parse_pattern(class).unwrap();
+            let mut want: Vec<u8> = bytes_of(&hir).iter().map(u8::to_ascii_lowercase).collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(bytes_of(&fold_case(&hir)), want, "{class}");
+        }
     }
 
     #[test]

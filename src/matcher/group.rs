@@ -10,6 +10,8 @@
 //! pattern prefers (leftmost-first tries exactly these first), so the
 //! group's span is exact. Otherwise the capture search decides.
 
+use std::sync::OnceLock;
+
 use regex_automata::meta::Regex;
 use regex_automata::util::primitives::NonMaxUsize;
 use regex_automata::{Anchored, Input};
@@ -21,7 +23,12 @@ use super::anchored::{AnchoredCache, AnchoredDfa};
 #[derive(Debug, Clone)]
 pub struct GroupFinder {
     index: usize,
-    full: Regex,
+    /// The whole pattern, for the capture search.
+    hir: Hir,
+    /// The capture search's regex, compiled the first time the split
+    /// cannot decide (`None`: it would not compile; the caller then takes
+    /// the whole match). Most rules never need it.
+    full: OnceLock<Option<Regex>>,
     split: Option<Split>,
 }
 
@@ -43,26 +50,33 @@ pub struct GroupCache {
 }
 
 impl GroupFinder {
-    /// Compiles `pattern` (with [`super::syntax_config`]) to find group
-    /// `index`.
-    pub fn new(pattern: &str, index: usize) -> Result<GroupFinder, String> {
-        let hir = super::parse_pattern(pattern)?;
-        // Only anchored capture searches run on it (the fallback below):
-        // a prefilter or a full DFA would be start-up work for nothing.
-        let full = Regex::builder()
-            .configure(
-                Regex::config()
-                    .utf8_empty(false)
-                    .auto_prefilter(false)
-                    .dfa(false),
-            )
-            .build_from_hir(&hir)
-            .map_err(|e| e.to_string())?;
-        Ok(GroupFinder {
+    /// Compiles `hir` (a pattern parsed by [`super::parse_pattern`]) to
+    /// find group `index`.
+    pub fn new(hir: &Hir, index: usize) -> GroupFinder {
+        GroupFinder {
             index,
-            full,
-            split: split(&hir, index),
-        })
+            hir: hir.clone(),
+            full: OnceLock::new(),
+            split: split(hir, index),
+        }
+    }
+
+    /// The regex for the capture search, compiled on first use.
+    fn full(&self) -> Option<&Regex> {
+        // Only anchored capture searches run on it: a prefilter or a full
+        // DFA would be work for nothing.
+        let build = || {
+            Regex::builder()
+                .configure(
+                    Regex::config()
+                        .utf8_empty(false)
+                        .auto_prefilter(false)
+                        .dfa(false),
+                )
+                .build_from_hir(&self.hir)
+                .ok()
+        };
+        self.full.get_or_init(build).as_ref()
     }
 
     /// A cache for [`GroupFinder::span`]; one per thread.
@@ -126,7 +140,7 @@ impl GroupFinder {
             heap.resize(n, None);
             &mut heap[..]
         };
-        self.full.search_slots(&input, slots)?;
+        self.full()?.search_slots(&input, slots)?;
         let (s, e) = (
             slots[2 * self.index]?.get(),
             slots[2 * self.index + 1]?.get(),
@@ -163,6 +177,10 @@ fn split(hir: &Hir, index: usize) -> Option<Split> {
 mod tests {
     use super::*;
 
+    fn finder(pattern: &str, index: usize) -> GroupFinder {
+        GroupFinder::new(&super::super::parse_pattern(pattern).unwrap(), index)
+    }
+
     /// The split answers as the capture search does, on matches of the
     /// whole pattern, including ones where greedy and lazy parts make the
     /// first parse of a part the wrong one.
@@ -186,11 +204,14 @@ mod tests {
         ];
         let mut via_split = 0;
         for (pattern, hays) in cases {
-            let f = GroupFinder::new(pattern, 1).unwrap();
+            let f = finder(pattern, 1);
             assert!(f.split.is_some(), "{pattern}");
             let mut cache = f.create_cache();
             for hay in *hays {
-                let (h, m) = (hay.as_bytes(), f.full.find(hay.as_bytes()).unwrap());
+                let (h, m) = (
+                    hay.as_bytes(),
+                    f.full().unwrap().find(hay.as_bytes()).unwrap(),
+                );
                 let want = f.captured(h, m.start(), m.end());
                 assert_eq!(
                     f.span(cache.as_mut(), h, m.start(), m.end()),
@@ -204,7 +225,7 @@ mod tests {
             }
         }
         assert!(via_split > 10);
-        assert!(GroupFinder::new(r"(a)|b", 1).unwrap().split.is_none());
+        assert!(finder(r"(a)|b", 1).split.is_none());
     }
 
     /// For every built-in rule with a group, over the labelled corpus and
@@ -227,11 +248,10 @@ mod tests {
                 let (Some(pattern), Some(group)) = (rule.get("pattern"), rule.get("group")) else {
                     continue;
                 };
-                let f = GroupFinder::new(
+                let f = finder(
                     pattern.as_str().unwrap(),
                     group.as_integer().unwrap() as usize,
-                )
-                .unwrap();
+                );
                 rules += 1;
                 split += usize::from(f.split.is_some());
                 let mut cache = f.create_cache();
@@ -243,7 +263,7 @@ mod tests {
                     .flatten()
                     .filter_map(|m| m.as_str());
                 for hay in hays.iter().map(String::as_str).chain(examples) {
-                    for m in f.full.find_iter(hay.as_bytes()) {
+                    for m in f.full().unwrap().find_iter(hay.as_bytes()) {
                         matches += 1;
                         let (h, s, e) = (hay.as_bytes(), m.start(), m.end());
                         let want = f.captured(h, s, e);

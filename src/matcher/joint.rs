@@ -28,12 +28,12 @@ use aho_corasick::automaton::StateID;
 use regex_automata::hybrid::dfa::Cache as GateCache;
 
 use super::gate::{Gate, Gated};
-use super::literals::Literals;
+use super::literals::CompactLiterals;
 
 /// The trigger literals and the gate, walked as one automaton.
 #[derive(Debug, Clone)]
 pub struct Joint {
-    literals: Literals,
+    literals: CompactLiterals,
     gate: Gate,
     /// Byte -> where its class's column starts in [`JointCache::table`]
     /// (the bytes of a class move both automata alike).
@@ -116,7 +116,7 @@ type Table = [Cell<u16>; TABLE_LEN + REACH];
 type Column = [Cell<u16>; REACH];
 
 impl Joint {
-    pub fn new(literals: Literals, gate: Gate) -> Joint {
+    pub fn new(literals: CompactLiterals, gate: Gate) -> Joint {
         let mut classes = [0usize; 256];
         let mut keys: Vec<(u16, u8)> = Vec::new();
         for byte in 0..=255u8 {
@@ -145,7 +145,7 @@ impl Joint {
 
     /// The literal set alone.
     #[cfg(test)]
-    pub(super) fn literals(&self) -> &Literals {
+    pub(super) fn literals(&self) -> &CompactLiterals {
         &self.literals
     }
 

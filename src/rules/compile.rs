@@ -8,6 +8,7 @@ use crate::engine::{LoadOptions, RuleInfo};
 use crate::matcher::validate::Validator;
 use crate::matcher::{ContentMatcher, ContentPattern, Context, GroupFinder, KeyHint, KeyMatcher};
 use crate::redact::{Action, Template};
+use regex_syntax::hir::Hir;
 
 /// Limits that keep a rule file from making the engine slow or huge.
 pub const MAX_RULES: usize = 2_000;
@@ -72,7 +73,7 @@ pub fn compile(loaded: Vec<LoadedRule>, opts: &LoadOptions) -> Result<Compiled, 
         let index = rules.len() as u32;
         match compile_rule(lr, opts) {
             Ok((rule, pattern, key_names)) => {
-                if let Some(pattern) = pattern {
+                if let Some(hir) = pattern {
                     let context = lr.spec.context.as_ref().map(|w| {
                         let window = lr.spec.context_window.as_ref();
                         (
@@ -82,7 +83,7 @@ pub fn compile(loaded: Vec<LoadedRule>, opts: &LoadOptions) -> Result<Compiled, 
                     });
                     patterns.push(ContentPattern {
                         rule: index,
-                        pattern,
+                        hir,
                         context,
                         shape: rule.validator.and_then(Validator::shape),
                     });
@@ -152,9 +153,10 @@ fn rules_id(rules: &[CompiledRule], index: u32) -> &str {
     rules.get(index as usize).map_or("?", |r| r.id.as_str())
 }
 
-type RuleParts = (CompiledRule, Option<String>, Vec<String>);
+type RuleParts = (CompiledRule, Option<Hir>, Vec<String>);
 
-/// Checks one rule; returns it with its pattern (for the shared regex) and
+/// Checks one rule; returns it with its parsed pattern (for the content
+/// matcher) and
 /// key names (for the key matcher).
 fn compile_rule(lr: &LoadedRule, opts: &LoadOptions) -> Result<RuleParts, Vec<RuleError>> {
     let spec = &lr.spec;
@@ -198,13 +200,13 @@ fn compile_rule(lr: &LoadedRule, opts: &LoadOptions) -> Result<RuleParts, Vec<Ru
     let mut pattern = None;
     if let Some(p) = &spec.pattern {
         match check_pattern(p.get_ref()) {
-            Ok(groups) => {
+            Ok((hir, groups)) => {
                 if let Some(g) = &spec.group {
                     if *g.get_ref() == 0 || *g.get_ref() > groups {
                         err(g.span().start, format!("group {} does not exist; the pattern has {groups} capture group(s)", g.get_ref()));
                     }
                 }
-                pattern = Some(p.get_ref().clone());
+                pattern = Some(hir);
             }
             Err(e) => err(p.span().start, e),
         }
@@ -216,7 +218,13 @@ fn compile_rule(lr: &LoadedRule, opts: &LoadOptions) -> Result<RuleParts, Vec<Ru
                 "keywords must be a non-empty list of non-empty words".into(),
             );
         } else {
-            pattern = Some(keywords_pattern(k.get_ref()));
+            match crate::matcher::parse_pattern(&keywords_pattern(k.get_ref())) {
+                Ok(hir) => pattern = Some(hir),
+                Err(e) => err(
+                    k.span().start,
+                    format!("invalid keywords: {}", one_line(&e)),
+                ),
+            }
         }
     }
     let mut key_names = Vec::new();
@@ -330,7 +338,7 @@ fn compile_rule(lr: &LoadedRule, opts: &LoadOptions) -> Result<RuleParts, Vec<Ru
     }
 
     let group = match (&spec.group, &pattern) {
-        (Some(g), Some(p)) if spec.pattern.is_some() => GroupFinder::new(p, *g.get_ref()).ok(),
+        (Some(g), Some(hir)) if spec.pattern.is_some() => Some(GroupFinder::new(hir, *g.get_ref())),
         _ => None,
     };
 
@@ -377,9 +385,10 @@ fn keywords_pattern(words: &[String]) -> String {
     format!("(?i)(?:{})", alternatives.join("|"))
 }
 
-/// Parses a pattern the way the content matcher will; returns its number of
-/// capture groups. Rejects patterns that can match the empty string.
-fn check_pattern(p: &str) -> Result<usize, String> {
+/// Parses a pattern the way the content matcher wants it; returns it with
+/// its number of capture groups. Rejects patterns that can match the empty
+/// string or compile to too large an automaton.
+fn check_pattern(p: &str) -> Result<(Hir, usize), String> {
     if p.len() > MAX_PATTERN_BYTES {
         return Err(format!(
             "pattern is {} bytes; at most {MAX_PATTERN_BYTES} are allowed",
@@ -408,7 +417,8 @@ fn check_pattern(p: &str) -> Result<usize, String> {
                 MAX_PATTERN_NFA_BYTES >> 10
             )
         })?;
-    Ok(hir.properties().explicit_captures_len())
+    let groups = hir.properties().explicit_captures_len();
+    Ok((hir, groups))
 }
 
 fn one_line(s: &str) -> String {
