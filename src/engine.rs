@@ -112,6 +112,20 @@ pub struct Prepared<'r> {
     prescan: crate::redact::Prescan,
     /// The rule set of the scrubber that made it.
     rules: usize,
+    escapes: Option<(bool, bool)>,
+}
+
+impl Prepared<'_> {
+    /// The record's escape kinds
+    /// ([`escape_kinds`](crate::record::decode::escape_kinds)), for a
+    /// caller that found them while cutting it out of its input: the
+    /// scrubber then does not scan for them again.
+    pub fn with_escapes(self, escapes: (bool, bool)) -> Self {
+        Prepared {
+            escapes: Some(escapes),
+            ..self
+        }
+    }
 }
 
 /// Applies an [`Engine`] to records; owns the scratch buffers so that the
@@ -159,6 +173,7 @@ impl Scrubber {
             &mut self.counts,
             record,
             None,
+            None,
             out,
         )
     }
@@ -182,6 +197,7 @@ impl Scrubber {
                 record: records[i - 1],
                 prescan,
                 rules,
+                escapes: None,
             }
         }))
     }
@@ -201,6 +217,7 @@ impl Scrubber {
             &mut self.scratch,
             &mut self.counts,
             prepared.record,
+            prepared.escapes,
             prescan,
             out,
         )

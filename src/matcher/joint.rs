@@ -222,6 +222,7 @@ impl Joint {
     /// next one, so the lanes stay side by side whatever the haystacks'
     /// lengths. `f(i, start, end, id)` gets the occurrences in `hays[i]`,
     /// and `maybe[i]` the gate's verdict.
+    #[inline(never)]
     pub fn scan_many(
         &self,
         cache: &mut JointCache,
@@ -298,20 +299,26 @@ impl Joint {
             hays,
             lanes,
         } = walked;
-        let at = ids.map(|k| lanes.at[k].expect("only walking lanes advance"));
+        // Plain loops rather than `array::map`: this runs once per stretch
+        // walked, and a map the compiler does not inline costs a call each.
+        let mut at = [(0, 0); L];
+        let mut states = [IDLE; L];
+        for j in 0..L {
+            at[j] = lanes.at[ids[j]].expect("only walking lanes advance");
+            states[j] = lanes.states[ids[j]];
+        }
         let n = at
             .iter()
             .map(|&(i, a)| hays[i].len() - a)
             .min()
             .unwrap_or(0);
+        let mut bytes: [&[u8]; L] = [&[]; L];
+        for (b, &(i, a)) in bytes.iter_mut().zip(&at) {
+            *b = &hays[i][a..a + n];
+        }
         let found = &mut lanes.found;
         found.len = 0;
-        let (states, k) = walk(
-            columns,
-            at.map(|(i, a)| &hays[i][a..a + n]),
-            ids.map(|k| lanes.states[k]),
-            found,
-        );
+        let (states, k) = walk(columns, bytes, states, found);
         for (j, &lane) in ids.iter().enumerate() {
             lanes.states[lane] = states[j];
         }

@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use crate::engine::{Prepared, Scrubber, Verdict};
+use crate::record::decode::line_escape_kinds;
 use crate::stats::Counts;
 
 /// Runs after the batch's output was written and flushed.
@@ -122,6 +123,8 @@ struct Line {
     start: usize,
     end: usize,
     next: usize,
+    /// The record's escape kinds, found with its end.
+    escapes: (bool, bool),
 }
 
 impl Line {
@@ -129,10 +132,11 @@ impl Line {
         start: 0,
         end: 0,
         next: 0,
+        escapes: (false, false),
     };
 
     fn at(input: &[u8], start: usize) -> Line {
-        let next = memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |i| start + i + 1);
+        let (next, escapes) = line_escape_kinds(input, start);
         let mut end = next;
         if input[start..end].ends_with(b"\n") {
             end -= 1;
@@ -140,7 +144,12 @@ impl Line {
         if input[start..end].ends_with(b"\r") {
             end -= 1;
         }
-        Line { start, end, next }
+        Line {
+            start,
+            end,
+            next,
+            escapes,
+        }
     }
 
     fn record<'i>(&self, input: &'i [u8]) -> &'i [u8] {
@@ -162,7 +171,7 @@ fn scrub_line(
 ) {
     let start = output.len();
     let verdict = match prepared {
-        Some(p) => scrubber.scrub_prepared(p, output),
+        Some(p) => scrubber.scrub_prepared(p.with_escapes(line.escapes), output),
         None => scrubber.scrub_changed(line.record(input), output),
     };
     let part = match verdict {

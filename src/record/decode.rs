@@ -26,6 +26,29 @@ pub fn escape_kinds(s: &[u8]) -> (bool, bool) {
     (backslash, url)
 }
 
+/// Where the line that starts at `input[start]` ends (just after its `\n`,
+/// or at the end of `input`), and the [`escape_kinds`] of its bytes: one
+/// scan for both, for a caller that cuts records out of a buffer.
+pub fn line_escape_kinds(input: &[u8], start: usize) -> (usize, (bool, bool)) {
+    let (mut backslash, mut url) = (false, false);
+    let mut at = start;
+    while !(backslash && url) {
+        let Some(i) = memchr::memchr3(b'\n', b'\\', b'%', &input[at..]) else {
+            return (input.len(), (backslash, url));
+        };
+        let i = at + i;
+        match input[i] {
+            b'\n' => return (i + 1, (backslash, url)),
+            b'\\' => backslash = true,
+            // The two hex digits of an escape are never a line's end.
+            _ => url = url || url_escape_at(input, i),
+        }
+        at = i + 1;
+    }
+    let next = memchr::memchr(b'\n', &input[at..]).map_or(input.len(), |i| at + i + 1);
+    (next, (true, true))
+}
+
 /// `s[i]` (a `%`) starts a URL escape.
 fn url_escape_at(s: &[u8], i: usize) -> bool {
     i + 2 < s.len() && hex(s[i + 1]).is_some() && hex(s[i + 2]).is_some()
@@ -215,6 +238,35 @@ mod tests {
         assert_eq!(escape_kinds(br#"a\"b %4 %41"#), (true, true));
         assert_eq!(escape_kinds(br#"%zz a\n"#), (true, false));
         assert_eq!(escape_kinds(b""), (false, false));
+    }
+
+    /// Cutting lines and finding their escapes in one scan gives what a
+    /// newline search and [`escape_kinds`] of each line give.
+    #[test]
+    fn lines_carry_their_escape_kinds() {
+        let input: &[u8] = b"plain\na\\b %41\r\n%4\n%41 x\\\n\\\\ %zz\n100%\n%\n41\n\
+            a%2541%\r\n\n\\%41\\%41 tail %4";
+        let mut lines = 0;
+        for cut in 0..input.len() {
+            let input = &input[cut..];
+            let mut start = 0;
+            while start < input.len() {
+                let next =
+                    memchr::memchr(b'\n', &input[start..]).map_or(input.len(), |i| start + i + 1);
+                let line = &input[start..next];
+                let record = line.strip_suffix(b"\n").unwrap_or(line);
+                let record = record.strip_suffix(b"\r").unwrap_or(record);
+                assert_eq!(
+                    line_escape_kinds(input, start),
+                    (next, escape_kinds(record)),
+                    "{:?}",
+                    String::from_utf8_lossy(line)
+                );
+                start = next;
+                lines += 1;
+            }
+        }
+        assert!(lines > 200);
     }
 
     /// Decoding byte by byte, the plain way: what `url_decode` must match.

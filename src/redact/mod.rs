@@ -109,12 +109,14 @@ pub fn first_pass<const N: usize>(
 
 /// Scrubs one record. A redacted record is appended to `out`; a clean one
 /// is not copied (it stands as it is) and a dropped one leaves nothing.
-/// `prescan`, if given, must come from [`first_pass`] over `record`.
+/// `prescan`, if given, must come from [`first_pass`] over `record`; so
+/// must `escapes`, if given, be its [`escape_kinds`].
 pub fn scrub_record(
     engine: &Compiled,
     scratch: &mut Scratch,
     counts: &mut Counts,
     record: &[u8],
+    escapes: Option<(bool, bool)>,
     prescan: Option<Prescan>,
     out: &mut Vec<u8>,
 ) -> Verdict {
@@ -157,7 +159,7 @@ pub fn scrub_record(
         );
         scratch.spare.extend(done);
     }
-    let (escaped, url_escaped) = escape_kinds(record);
+    let (escaped, url_escaped) = escapes.unwrap_or_else(|| escape_kinds(record));
     if escaped {
         // A raw match that starts inside an escape (`\njane@...`) would cut
         // the escape in half; the decoded layer finds the value whole.
