@@ -112,6 +112,7 @@ pub struct Prepared<'r> {
     prescan: crate::redact::Prescan,
     /// The rule set of the scrubber that made it.
     rules: usize,
+    /// The record's escape kinds, when the caller found them.
     escapes: Option<(bool, bool)>,
 }
 

@@ -222,7 +222,6 @@ impl Joint {
     /// next one, so the lanes stay side by side whatever the haystacks'
     /// lengths. `f(i, start, end, id)` gets the occurrences in `hays[i]`,
     /// and `maybe[i]` the gate's verdict.
-    #[inline(never)]
     pub fn scan_many(
         &self,
         cache: &mut JointCache,

@@ -11,8 +11,8 @@
 //! keeps them in a state struct in memory and costs about three times as
 //! many instructions per byte.) The joint walk keeps its own table of
 //! transitions and asks the literals' automaton only for ones it has not
-//! seen yet, so it takes a contiguous NFA ([`Literals::compact`]): it is
-//! built in a fraction of a DFA's time, which is most of start-up.
+//! seen yet, so it takes a contiguous NFA ([`Literals::compact`]), built
+//! in a fifth of a DFA's time (the DFA was a fifth of start-up).
 
 use std::ops::ControlFlow;
 
