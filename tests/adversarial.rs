@@ -294,6 +294,49 @@ fn values_split_across_escapes_are_found() {
     assert!(!contains(&out, b"jane"), "{}", show(&out));
 }
 
+/// `s` URL-encoded `times` times over (every byte but letters and digits).
+fn url_encoded(s: &str, times: usize) -> String {
+    let mut out = s.to_string();
+    for _ in 0..times {
+        out = out
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+    }
+    out
+}
+
+#[test]
+fn url_encodings_deeper_than_the_layers_are_still_decoded() {
+    for times in 1..=12 {
+        let email = url_encoded("jane@example.com", times);
+        let line = format!("GET /r?e={email}&x=1 HTTP/1.1");
+        assert_eq!(
+            show(&scrub(line.as_bytes())),
+            "GET /r?e=[REDACTED:email]&x=1 HTTP/1.1",
+            "{times} times: {line}"
+        );
+        let doc = format!(r#"{{"url":"/r?e={email}","n":1}}"#);
+        let out = scrub(doc.as_bytes());
+        assert!(!contains(&out, b"jane"), "{times} times: {}", show(&out));
+        assert!(
+            serde_json::from_slice::<serde_json::Value>(&out).is_ok(),
+            "{}",
+            show(&out)
+        );
+    }
+    // `A` encoded 300,000 times over: a bounded number of passes, and
+    // nothing in it to redact.
+    let line = format!("GET /r?e=%{}41 x", "25".repeat(300_000));
+    let started = Instant::now();
+    let out = scrub(line.as_bytes());
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(out, line.as_bytes());
+}
+
 #[test]
 fn every_json_escape_kind_survives_and_the_value_is_redacted() {
     let doc = br#"{"m":"q\" b\\ s\/ \b\f\n\r\t \u00e9 \ud83d\ude00 jane.doe@example.com \u0041"}"#;

@@ -225,6 +225,33 @@ pub fn scrub_record(
     Verdict::Redacted
 }
 
+/// How many more times the last layer is URL-decoded, at most, while it
+/// still holds escapes: with the layers above it, values encoded up to 36
+/// times over are searched decoded, and a line of nothing but `%25` costs
+/// a bounded number of passes.
+const MAX_URL_PASSES: usize = 32;
+
+/// URL-decodes `layer.text` again while it holds escapes (up to
+/// [`MAX_URL_PASSES`] times), each pass's offset map composed with the
+/// layer's, so that the layer still maps straight to its source. Only the
+/// deepest layer does this, for values encoded more often than there are
+/// layers; the buffers are allocated here, as that never happens in
+/// ordinary logs.
+fn url_decode_rest(layer: &mut Layer) {
+    let (mut text, mut map) = (Vec::new(), Vec::new());
+    for _ in 0..MAX_URL_PASSES {
+        if !has_url_escape(&layer.text) {
+            break;
+        }
+        url_decode(&layer.text, &mut text, &mut map);
+        for m in map.iter_mut() {
+            *m = layer.map[*m as usize];
+        }
+        std::mem::swap(&mut layer.text, &mut text);
+        std::mem::swap(&mut layer.map, &mut map);
+    }
+}
+
 fn scratch_parts(s: &mut Scratch) -> edit::Parts<'_> {
     edit::Parts {
         merged: &s.merged,
@@ -491,6 +518,10 @@ impl Scan<'_> {
         if url && has_url_escape(part) {
             let mut layer = std::mem::take(&mut self.s.layers[depth]);
             url_decode(part, &mut layer.text, &mut layer.map);
+            if depth == MAX_LAYERS {
+                // No layer below this one decodes what is left.
+                url_decode_rest(&mut layer);
+            }
             layer.base = from;
             let text = std::mem::take(&mut layer.text);
             self.s.layers[depth] = layer;
