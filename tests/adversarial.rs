@@ -310,7 +310,7 @@ fn url_encoded(s: &str, times: usize) -> String {
 }
 
 #[test]
-fn url_encodings_deeper_than_the_layers_are_still_decoded() {
+fn encodings_deeper_than_the_layers_are_still_decoded() {
     for times in 1..=12 {
         let email = url_encoded("jane@example.com", times);
         let line = format!("GET /r?e={email}&x=1 HTTP/1.1");
@@ -322,6 +322,24 @@ fn url_encodings_deeper_than_the_layers_are_still_decoded() {
         let doc = format!(r#"{{"url":"/r?e={email}","n":1}}"#);
         let out = scrub(doc.as_bytes());
         assert!(!contains(&out, b"jane"), "{times} times: {}", show(&out));
+        assert!(
+            serde_json::from_slice::<serde_json::Value>(&out).is_ok(),
+            "{}",
+            show(&out)
+        );
+    }
+    // JSON escapes of JSON escapes: `\u0040` behind 2^k backslashes.
+    for k in 1..=7 {
+        let doc = format!(
+            r#"{{"m":"jane{}u0040example.com","n":1}}"#,
+            "\\".repeat(1 << k)
+        );
+        let out = scrub(doc.as_bytes());
+        assert!(
+            !contains(&out, b"jane"),
+            "2^{k} backslashes: {}",
+            show(&out)
+        );
         assert!(
             serde_json::from_slice::<serde_json::Value>(&out).is_ok(),
             "{}",

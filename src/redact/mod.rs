@@ -225,25 +225,26 @@ pub fn scrub_record(
     Verdict::Redacted
 }
 
-/// How many more times the last layer is URL-decoded, at most, while it
+/// How many more times the deepest layer is decoded, at most, while it
 /// still holds escapes: with the layers above it, values encoded up to 36
-/// times over are searched decoded, and a line of nothing but `%25` costs
-/// a bounded number of passes.
-const MAX_URL_PASSES: usize = 32;
+/// times over are searched decoded, and a line of nothing but nested
+/// escapes costs a bounded number of passes.
+const MAX_EXTRA_PASSES: usize = 32;
 
-/// URL-decodes `layer.text` again while it holds escapes (up to
-/// [`MAX_URL_PASSES`] times), each pass's offset map composed with the
-/// layer's, so that the layer still maps straight to its source. Only the
-/// deepest layer does this, for values encoded more often than there are
-/// layers; the buffers are allocated here, as that never happens in
+/// Decodes `layer.text` again with `decode` (URL or JSON escapes) while
+/// that changes it (up to [`MAX_EXTRA_PASSES`] times; every escape is
+/// longer than what it decodes to), each pass's offset map composed with
+/// the layer's, so that the layer still maps straight to its source. Only
+/// the deepest layer does this, for values encoded more often than there
+/// are layers; the buffers are allocated here, as that never happens in
 /// ordinary logs.
-fn url_decode_rest(layer: &mut Layer) {
+fn decode_rest(layer: &mut Layer, decode: fn(&[u8], &mut Vec<u8>, &mut Vec<u32>)) {
     let (mut text, mut map) = (Vec::new(), Vec::new());
-    for _ in 0..MAX_URL_PASSES {
-        if !has_url_escape(&layer.text) {
+    for _ in 0..MAX_EXTRA_PASSES {
+        decode(&layer.text, &mut text, &mut map);
+        if text.len() == layer.text.len() {
             break;
         }
-        url_decode(&layer.text, &mut text, &mut map);
         for m in map.iter_mut() {
             *m = layer.map[*m as usize];
         }
@@ -520,7 +521,7 @@ impl Scan<'_> {
             url_decode(part, &mut layer.text, &mut layer.map);
             if depth == MAX_LAYERS {
                 // No layer below this one decodes what is left.
-                url_decode_rest(&mut layer);
+                decode_rest(&mut layer, url_decode);
             }
             layer.base = from;
             let text = std::mem::take(&mut layer.text);
@@ -531,6 +532,9 @@ impl Scan<'_> {
         if backslash && !in_string && memchr::memchr(b'\\', part).is_some() {
             let mut layer = std::mem::take(&mut self.s.layers[depth]);
             json_unescape(part, &mut layer.text, &mut layer.map);
+            if depth == MAX_LAYERS {
+                decode_rest(&mut layer, json_unescape);
+            }
             layer.base = from;
             let text = std::mem::take(&mut layer.text);
             self.s.layers[depth] = layer;
