@@ -520,7 +520,7 @@ impl Scan<'_> {
             let mut layer = std::mem::take(&mut self.s.layers[depth]);
             url_decode(part, &mut layer.text, &mut layer.map);
             if depth == MAX_LAYERS {
-                // No layer below this one decodes what is left.
+                // No deeper layer is left to decode the rest.
                 decode_rest(&mut layer, url_decode);
             }
             layer.base = from;
