@@ -36,26 +36,19 @@ fi
 
 measure() { # file threads
   cat "$1" > /dev/null
-  # Wall time to the microsecond and CPU time and peak RSS from the
-  # child's rusage (GNU time's %e rounds to 10 ms, 2% of a 100 MB run).
+  # Wall time to the microsecond, CPU time and peak RSS from the child's
+  # rusage (compare.py's run; GNU time's %e rounds to 10 ms, 2% of a
+  # 100 MB run).
   python3 - "$bin" "$1" "$2" <<'PY'
-import os, sys, time
-binary, path, threads = sys.argv[1], sys.argv[2], sys.argv[3]
-with open(path, "rb") as src, open(os.devnull, "wb") as sink:
-    start = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:
-        os.dup2(src.fileno(), 0)
-        os.dup2(sink.fileno(), 1)
-        os.execv(binary, [binary, "--threads", threads])
-    _, status, usage = os.wait4(pid, 0)
-    wall = time.perf_counter() - start
-if status != 0:
-    sys.exit(f"{binary} exited with status {status}")
+import os, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, "scripts")
+from compare import run
+binary, path, threads = sys.argv[1:4]
+wall, cpu, rss = run(binary, ["--threads", threads], path)
 mb = os.path.getsize(path) / 1e6
-cpu = usage.ru_utime + usage.ru_stime
 print(f"{os.path.basename(path):<16} threads={threads}  {mb:7.1f} MB  wall {mb / wall:7.1f} MB/s  "
-      f"per CPU-second {mb / cpu:7.1f} MB/s  peak RSS {usage.ru_maxrss / 1024:5.1f} MiB")
+      f"per CPU-second {mb / cpu:7.1f} MB/s  peak RSS {rss / 1024:5.1f} MiB")
 PY
 }
 

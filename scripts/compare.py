@@ -19,7 +19,8 @@ import time
 
 
 def run(binary, args, path):
-    """Wall and CPU seconds of one run of `binary` over the file at `path`."""
+    """Wall and CPU seconds and peak RSS (KiB) of one run of `binary` over
+    the file at `path`; stdout goes to /dev/null."""
     with open(path, "rb") as src, open(os.devnull, "wb") as sink:
         start = time.perf_counter()
         pid = os.fork()
@@ -31,7 +32,7 @@ def run(binary, args, path):
         wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{binary} failed on {path} (exit status {os.waitstatus_to_exitcode(status)})")
-    return wall, usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def main():
@@ -53,8 +54,8 @@ def main():
             times[b].append(run(b, args, path))
     print(f"{os.path.basename(path)}: {megabytes:.1f} MB, {rounds} rounds, args {' '.join(args)}")
     for b, runs in times.items():
-        wall = [w for w, _ in runs]
-        cpu = [c for _, c in runs]
+        wall = [w for w, _, _ in runs]
+        cpu = [c for _, c, _ in runs]
         fast, median = min(wall), statistics.median(wall)
         print(f"  {b}: wall {fast:.3f} / {median:.3f} s "
               f"({megabytes / fast:.0f} / {megabytes / median:.0f} MB/s), "
